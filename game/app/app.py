@@ -1,0 +1,169 @@
+"""The window and its loop: the menu, then matches, until the player quits.
+
+Each frame runs the same named phases on the current screen (menu or match):
+events -> input -> update -> draw -> tick, with ``pygame.time.Clock.tick(FPS)`` at the end, so a
+match advances exactly one world tick per frame at 60 frames per second.
+
+Keys handled here, on every screen: M mutes or unmutes, F11 toggles fullscreen. Closing the
+window quits. Everything else belongs to the screen (see :mod:`game.app.menu`,
+:mod:`game.app.play`).
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+
+import numpy as np
+import pygame
+
+from game.app.hud import Hud
+from game.app.layout import FPS, TITLE, WINDOW_SIZE, Fonts, make_icon
+from game.app.menu import MenuScene
+from game.app.play import MakeController, MatchScene, MatchSetup, build_controllers
+from game.app.sound import Sounds
+from game.controllers import ControllerError
+
+Scene = MenuScene | MatchScene
+
+
+def fresh_seed() -> int:
+    """A seed from the operating system's entropy, for when the user gives none."""
+    return int(np.random.SeedSequence().generate_state(1)[0])
+
+
+def open_window(fullscreen: bool = False) -> pygame.Surface:
+    """Initialise the display and fonts and open the scaled game window."""
+    pygame.display.init()
+    pygame.font.init()
+    pygame.display.set_caption(TITLE)
+    pygame.display.set_icon(make_icon())
+    flags = pygame.SCALED | pygame.RESIZABLE | (pygame.FULLSCREEN if fullscreen else 0)
+    with warnings.catch_warnings():  # the dummy video driver warns it has no fast renderer
+        warnings.filterwarnings("ignore", message="no fast renderer")
+        return pygame.display.set_mode(WINDOW_SIZE, flags)
+
+
+def toggle_fullscreen() -> None:
+    """Switch between window and fullscreen; some drivers cannot, and then nothing happens."""
+    try:
+        pygame.display.toggle_fullscreen()
+    except pygame.error:
+        pass
+
+
+class App:
+    """The interactive program. ``run`` plays until quit (or ``max_frames``) and can be called again.
+
+    With ``start`` given the app opens on that match and quits when the match is left
+    (``python main.py play``); otherwise it opens on the menu and returns to it after matches.
+    ``result`` says why :meth:`run` stopped: ``"quit"`` or ``"error"`` (then ``error`` is the
+    message of the controller that failed), or None while the app can go on.
+    """
+
+    def __init__(
+        self,
+        make_controller: MakeController,
+        opponents: list[str],
+        seed: int | None = None,
+        fullscreen: bool = False,
+        mute: bool = False,
+        start: MatchSetup | None = None,
+        start_controllers: tuple | None = None,
+    ) -> None:
+        self.make_controller = make_controller
+        self.opponents = list(opponents)
+        self.seed = fresh_seed() if seed is None else seed
+        self.standalone = start is not None
+        self.series = 0  # matches started from the menu so far; series k is seeded seed + k
+        self.result: str | None = None
+        self.error: str | None = None
+        self.frames = 0
+        self.screen = open_window(fullscreen)
+        self.clock = pygame.time.Clock()
+        self.fonts = Fonts()
+        self.hud = Hud(self.fonts)
+        self.sounds = Sounds(muted=mute)
+        if start is not None:
+            controllers = start_controllers or build_controllers(start, make_controller)
+            self.scene: Scene = MatchScene(start, controllers, self.sounds, self.hud, esc_does="quit")
+        else:
+            self.scene = self._menu()
+
+    def _menu(self, message: str = "") -> MenuScene:
+        return MenuScene(self.opponents, self.fonts, seed=self.seed, message=message)
+
+    # --- the loop ------------------------------------------------------------------------
+    def run(self, max_frames: int | None = None) -> str | None:
+        """Run frames until the user quits, a controller fails, or ``max_frames`` more frames ran."""
+        frames = 0
+        while self.result is None and (max_frames is None or frames < max_frames):
+            # events
+            for event in pygame.event.get():
+                self.handle_event(event)
+                if self.result is not None:
+                    return self.result
+            # input
+            inputs = self.scene.read_input()
+            # update
+            self.scene.update(inputs)
+            # draw
+            self.scene.draw(self.screen)
+            pygame.display.flip()
+            self._follow()
+            # tick
+            self.clock.tick(FPS)
+            frames += 1
+            self.frames += 1
+        return self.result
+
+    def handle_event(self, event: pygame.event.Event) -> None:
+        """Keys of every screen first, then the current screen's; then any change of screen."""
+        if event.type == pygame.KEYDOWN and event.key == pygame.K_m:
+            self.sounds.toggle_mute()
+        elif event.type == pygame.KEYDOWN and event.key == pygame.K_F11:
+            toggle_fullscreen()
+        else:
+            self.scene.handle_event(event)
+            self._follow()
+
+    def _follow(self) -> None:
+        """Move to the next screen when the current one is done."""
+        outcome = self.scene.outcome
+        if outcome is None:
+            return
+        if isinstance(self.scene, MenuScene):
+            if outcome[0] == "quit":
+                self.result = "quit"
+            else:
+                self._start(MatchSetup(outcome[1], outcome[2], self.seed + self.series))
+        elif outcome == "quit" or (outcome == "leave" and self.standalone):
+            self.result = "quit"
+        elif outcome == "leave":
+            self.scene = self._menu()
+        elif outcome == "error":
+            if self.standalone:
+                self.result, self.error = "error", self.scene.error
+            else:
+                self.scene = self._menu(self.scene.error or "")
+
+    def _start(self, setup: MatchSetup) -> None:
+        self.series += 1
+        try:
+            controllers = build_controllers(setup, self.make_controller)
+            self.scene = MatchScene(setup, controllers, self.sounds, self.hud)
+        except ControllerError as error:
+            self.scene = self._menu(str(error))
+
+    # --- the end -------------------------------------------------------------------------
+    def save_screenshot(self, path: str) -> None:
+        """The last frame drawn, as a PNG (or any format pygame writes, by the name's ending)."""
+        folder = os.path.dirname(path)
+        if folder:
+            os.makedirs(folder, exist_ok=True)
+        pygame.image.save(self.screen, path)
+
+    def close(self) -> None:
+        self.sounds.close()
+        pygame.font.quit()
+        pygame.display.quit()

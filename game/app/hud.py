@@ -1,0 +1,144 @@
+"""What the match screen shows around and over the arena.
+
+- the bar above the arena: each player's name, controller, hearts for lives and score, and the
+  match clock (time left, m:ss) in the middle;
+- the help line below the arena with the keys;
+- the pause overlay and the end-of-match banner ("The winner is Player N" or "Draw").
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pygame
+
+from game.app.layout import (
+    ACCENT,
+    ARENA_RECT,
+    HELP_RECT,
+    HEART,
+    HEART_LOST,
+    HUD_RECT,
+    PANEL_BG,
+    PANEL_EDGE,
+    PLAYER_COLORS,
+    TEXT,
+    TEXT_DIM,
+    WARNING,
+    Color,
+    Fonts,
+    dim,
+)
+from game.render import pentagon
+from game.world import World
+
+HELP_TEXT = "P1: W/A/S/D + Space   P2: arrows + Enter   Esc/P pause   R restart   M mute   F11 fullscreen"
+HEART_SIZE = 20  # px across
+HEART_GAP = 6
+CLOCK_WARNING_S = 10.0  # the clock turns red for the last seconds
+SUPERSAMPLE = 4  # hearts are drawn this much larger and scaled down, for smooth edges
+
+
+def format_clock(seconds: float) -> str:
+    """``m:ss`` for a non-negative number of seconds, rounded up (3:00 at the start, 0:00 at the end)."""
+    whole = max(0, math.ceil(seconds - 1e-9))
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+def heart_points(size: float, cx: float, cy: float, steps: int = 48) -> list[tuple[float, float]]:
+    """A heart outline about ``size`` across centred at (cx, cy) (the classic sine-cube curve)."""
+    t = np.linspace(0.0, 2.0 * np.pi, steps, endpoint=False)
+    x = 16.0 * np.sin(t) ** 3
+    y = -(13.0 * np.cos(t) - 5.0 * np.cos(2 * t) - 2.0 * np.cos(3 * t) - np.cos(4 * t))
+    k = size / 34.0
+    return [(cx + float(u) * k, cy + (float(v) + 2.5) * k) for u, v in zip(x, y)]
+
+
+def heart_surface(size: int, color: Color, filled: bool = True) -> pygame.Surface:
+    """A smooth heart icon, ``size`` x ``size`` px, transparent around it."""
+    big = size * SUPERSAMPLE
+    layer = pygame.Surface((big, big), pygame.SRCALPHA)
+    points = heart_points(big * 0.98, big / 2, big / 2)
+    pygame.draw.polygon(layer, color, points, 0 if filled else max(1, int(1.6 * SUPERSAMPLE)))
+    return pygame.transform.smoothscale(layer, (size, size))
+
+
+class Hud:
+    """Draws the HUD bar, the help line and the overlays of the match screen."""
+
+    def __init__(self, fonts: Fonts) -> None:
+        self.fonts = fonts
+        self.heart_full = heart_surface(HEART_SIZE, HEART)
+        self.heart_lost = heart_surface(HEART_SIZE, HEART_LOST, filled=False)
+
+    # --- the bar ------------------------------------------------------------------------
+    def draw_bar(self, surface: pygame.Surface, world: World, labels: tuple[str, str]) -> None:
+        """Names, controllers, hearts, scores and the clock, in the bar above the arena."""
+        surface.fill(PANEL_BG, HUD_RECT)
+        pygame.draw.line(surface, PANEL_EDGE, (0, HUD_RECT.bottom - 1), (HUD_RECT.right, HUD_RECT.bottom - 1))
+        for player in (0, 1):
+            self._draw_player(surface, world, player, labels[player])
+        left = world.time_left_s
+        color = WARNING if left <= CLOCK_WARNING_S and not world.over else TEXT
+        self.fonts.blit(surface, format_clock(left), 38, color, center=(HUD_RECT.centerx, 19))
+        self.fonts.blit(surface, "time left", 17, TEXT_DIM, center=(HUD_RECT.centerx, 39))
+
+    def _draw_player(self, surface: pygame.Surface, world: World, player: int, label: str) -> None:
+        ship = world.ships[player]
+        color = PLAYER_COLORS[player]
+        mid = HUD_RECT.centery
+        right = player == 1  # player 2's block mirrors player 1's from the right edge
+        edge = HUD_RECT.right - 24 if right else 24
+        step = -1 if right else 1
+
+        icon = pentagon(edge, mid + 1, -math.pi / 2, 12)
+        pygame.draw.polygon(surface, color, icon)
+        text_x = edge + step * 22
+        anchor = "midright" if right else "midleft"
+        name_rect = self.fonts.blit(surface, f"Player {player + 1}", 26, color, **{anchor: (text_x, mid - 8)})
+        label_rect = self.fonts.blit(surface, label, 18, TEXT_DIM, **{anchor: (text_x, mid + 12)})
+
+        # hearts, then the score, towards the clock
+        x = max(name_rect.right, label_rect.right) + 28 if not right else min(name_rect.left, label_rect.left) - 28
+        lives = world.rules.lives
+        for k in range(lives):
+            heart = self.heart_full if k < ship.lives else self.heart_lost
+            rect = heart.get_rect(midleft=(x, mid)) if not right else heart.get_rect(midright=(x, mid))
+            surface.blit(heart, rect)
+            x += step * (HEART_SIZE + HEART_GAP)
+        x += step * 18
+        score_anchor = "midright" if right else "midleft"
+        self.fonts.blit(surface, f"{ship.score}", 38, TEXT, **{score_anchor: (x, mid + 1)})
+
+    # --- the help line -------------------------------------------------------------------
+    def draw_help(self, surface: pygame.Surface, sound_status: str = "") -> None:
+        """The keys, and ``sound_status`` (e.g. "muted") at the right end when there is one."""
+        surface.fill(PANEL_BG, HELP_RECT)
+        pygame.draw.line(surface, PANEL_EDGE, HELP_RECT.topleft, HELP_RECT.topright)
+        self.fonts.blit(surface, HELP_TEXT, 20, TEXT_DIM, center=HELP_RECT.center)
+        if sound_status:
+            self.fonts.blit(surface, sound_status, 18, WARNING, midright=(HELP_RECT.right - 12, HELP_RECT.centery))
+
+    # --- overlays on the arena -----------------------------------------------------------
+    def draw_pause(self, surface: pygame.Surface, esc_does: str = "menu") -> None:
+        dim(surface, ARENA_RECT, 160)
+        cx, cy = ARENA_RECT.center
+        self.fonts.blit(surface, "PAUSED", 84, ACCENT, center=(cx, cy - 30))
+        hint = f"P: resume     R: restart     Esc: {esc_does}"
+        self.fonts.blit(surface, hint, 30, TEXT, center=(cx, cy + 30))
+
+    def draw_banner(self, surface: pygame.Surface, world: World, esc_does: str = "menu") -> None:
+        """The end of the match: who won, the final scores, and what to press next."""
+        dim(surface, ARENA_RECT, 130)
+        cx, cy = ARENA_RECT.center
+        if world.winner is None:
+            title, color = "Draw", ACCENT
+            detail = "Time is up" if world.timed_out else "Both ships were lost at once"
+        else:
+            title, color = f"The winner is Player {world.winner + 1}", PLAYER_COLORS[world.winner]
+            detail = None
+        self.fonts.blit(surface, title, 76, color, center=(cx, cy - 44))
+        scores = f"{world.ships[0].score}  :  {world.ships[1].score}"
+        self.fonts.blit(surface, scores if detail is None else f"{detail}     {scores}", 32, TEXT, center=(cx, cy + 8))
+        self.fonts.blit(surface, f"R: play again, Esc: {esc_does}", 30, TEXT_DIM, center=(cx, cy + 52))

@@ -1,0 +1,227 @@
+"""The main menu: pick who plays, then the match starts.
+
+Pages: the main page (Human vs Human, Human vs AI, Bot vs Bot, Quit); for Human vs AI the
+opponent; for Bot vs Bot the bot of player 1 and then of player 2 (aimbot preselected, so
+Enter, Enter gives the aimbot demo). Behind the menu a bot match plays, dimmed.
+
+Controls: Up/Down (or W/S) choose, Enter or Space select, Esc goes back (quits on the main
+page); the mouse points and clicks. M mutes and F11 toggles fullscreen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pygame
+
+from game.app.layout import (
+    ACCENT,
+    ARENA_RECT,
+    HELP_RECT,
+    HUD_RECT,
+    PANEL_BG,
+    PANEL_EDGE,
+    PLAYER_COLORS,
+    TEXT,
+    TEXT_DIM,
+    WARNING,
+    WINDOW_SIZE,
+    Fonts,
+    dim,
+)
+from game.bots import AimBot
+from game.match import match_seeds
+from game.render import Effects, WorldRenderer, pentagon
+from game.world import World
+
+TITLE_TEXT = "ASTEROIDS DUEL"
+DEFAULT_BOT = "aimbot"
+ITEM_HEIGHT = 44
+MAX_VISIBLE_ITEMS = 8  # longer lists scroll
+ITEMS_TOP = 250
+MENU_WIDTH = 420
+HELP_TEXT = "Up/Down choose   Enter select   Esc back   M mute   F11 fullscreen"
+SELECT_KEYS = (pygame.K_RETURN, pygame.K_KP_ENTER, pygame.K_SPACE)
+UP_KEYS = (pygame.K_UP, pygame.K_w)
+DOWN_KEYS = (pygame.K_DOWN, pygame.K_s)
+
+HUMAN_VS_HUMAN = "Human vs Human"
+HUMAN_VS_AI = "Human vs AI"
+BOT_VS_BOT = "Bot vs Bot (demo)"
+QUIT = "Quit"
+BACK = "Back"
+MAIN_ITEMS = (HUMAN_VS_HUMAN, HUMAN_VS_AI, BOT_VS_BOT, QUIT)
+
+
+@dataclass
+class Page:
+    kind: str  # "main", "opponent", "bot1" or "bot2"
+    title: str
+    items: list[str]
+    selected: int = 0
+    top: int = 0  # first visible item when the list scrolls
+
+
+class MenuScene:
+    """The menu screen. ``outcome`` becomes ``("play", p1, p2)`` or ``("quit",)`` when chosen.
+
+    ``opponents`` are the controller specs offered as AI opponents and demo bots;
+    ``message`` is shown under the menu (e.g. why the last match could not start).
+    """
+
+    def __init__(self, opponents: list[str], fonts: Fonts, seed: int, message: str = "") -> None:
+        if not opponents:
+            raise ValueError("the menu needs at least one opponent")
+        self.opponents = list(opponents)
+        self.fonts = fonts
+        self.message = message
+        self.outcome: tuple[str, ...] | None = None
+        self.pages = [Page("main", "", list(MAIN_ITEMS))]
+        self._p1_bot = ""
+        # the demo behind the menu: aimbot against aimbot, a new match whenever one ends
+        self._demo_seed = seed
+        self._demo_index = -1
+        self._demo_bots = (AimBot(aim_noise_rad=0.05), AimBot(aim_noise_rad=0.05))
+        self._renderer = WorldRenderer()
+        self._next_demo()
+
+    @property
+    def page(self) -> Page:
+        return self.pages[-1]
+
+    # --- events --------------------------------------------------------------------------
+    def handle_event(self, event: pygame.event.Event) -> None:
+        if event.type == pygame.QUIT:
+            self.outcome = ("quit",)
+        elif event.type == pygame.KEYDOWN:
+            if event.key in UP_KEYS:
+                self._move(-1)
+            elif event.key in DOWN_KEYS:
+                self._move(1)
+            elif event.key in SELECT_KEYS:
+                self._choose(self.page.items[self.page.selected])
+            elif event.key == pygame.K_ESCAPE:
+                self._back()
+        elif event.type == pygame.MOUSEMOTION:
+            index = self.item_at(event.pos)
+            if index is not None:
+                self.page.selected = index
+        elif event.type == pygame.MOUSEBUTTONDOWN and event.button == 1:
+            index = self.item_at(event.pos)
+            if index is not None:
+                self.page.selected = index
+                self._choose(self.page.items[index])
+
+    def _move(self, step: int) -> None:
+        page = self.page
+        page.selected = (page.selected + step) % len(page.items)
+        if page.selected < page.top:
+            page.top = page.selected
+        elif page.selected >= page.top + MAX_VISIBLE_ITEMS:
+            page.top = page.selected - MAX_VISIBLE_ITEMS + 1
+
+    def _open(self, kind: str, title: str) -> None:
+        items = self.opponents + [BACK]
+        page = Page(kind, title, items)
+        if DEFAULT_BOT in items:
+            page.selected = items.index(DEFAULT_BOT)
+            page.top = max(0, page.selected - MAX_VISIBLE_ITEMS + 1)
+        self.pages.append(page)
+
+    def _back(self) -> None:
+        if len(self.pages) == 1:
+            self.outcome = ("quit",)
+        else:
+            self.pages.pop()
+
+    def _choose(self, item: str) -> None:
+        if item == BACK:
+            self._back()
+        elif self.page.kind == "main":
+            if item == HUMAN_VS_HUMAN:
+                self.outcome = ("play", "human", "human")
+            elif item == HUMAN_VS_AI:
+                self._open("opponent", "Choose your opponent")
+            elif item == BOT_VS_BOT:
+                self._open("bot1", "Player 1 bot")
+            elif item == QUIT:
+                self.outcome = ("quit",)
+        else:
+            kind = self.page.kind
+            if kind == "opponent":
+                self.outcome = ("play", "human", item)
+            elif kind == "bot1":
+                self._p1_bot = item
+                self._open("bot2", "Player 2 bot")
+            elif kind == "bot2":
+                self.outcome = ("play", self._p1_bot, item)
+
+    # --- layout --------------------------------------------------------------------------
+    def item_rects(self) -> list[tuple[int, pygame.Rect]]:
+        """(item index, screen rect) of the items visible on the current page."""
+        page = self.page
+        visible = range(page.top, min(len(page.items), page.top + MAX_VISIBLE_ITEMS))
+        left = (WINDOW_SIZE[0] - MENU_WIDTH) // 2
+        return [
+            (index, pygame.Rect(left, ITEMS_TOP + row * ITEM_HEIGHT, MENU_WIDTH, ITEM_HEIGHT - 6))
+            for row, index in enumerate(visible)
+        ]
+
+    def item_at(self, pos: tuple[int, int]) -> int | None:
+        for index, rect in self.item_rects():
+            if rect.collidepoint(pos):
+                return index
+        return None
+
+    # --- input and update: the demo behind the menu ---------------------------------------
+    def _next_demo(self) -> None:
+        self._demo_index += 1
+        world_seed, seed0, seed1 = match_seeds(self._demo_seed, self._demo_index)
+        self._demo = World(seed=world_seed)
+        self._effects = Effects(seed=world_seed)
+        self._demo_bots[0].reset(seed0)
+        self._demo_bots[1].reset(seed1)
+
+    def read_input(self) -> tuple[int, int]:
+        return (self._demo_bots[0].act(self._demo, 0), self._demo_bots[1].act(self._demo, 1))
+
+    def update(self, actions: tuple[int, int]) -> None:
+        if self._demo.over:
+            self._next_demo()
+            return
+        events = self._demo.step(actions)
+        self._effects.update(self._demo, events)
+
+    # --- draw ----------------------------------------------------------------------------
+    def draw(self, surface: pygame.Surface) -> None:
+        self._renderer.draw(surface.subsurface(ARENA_RECT), self._demo, self._effects)
+        surface.fill(PANEL_BG, HUD_RECT)
+        surface.fill(PANEL_BG, HELP_RECT)
+        dim(surface, surface.get_rect(), 170)
+        cx = WINDOW_SIZE[0] // 2
+        self.fonts.blit(surface, TITLE_TEXT, 112, ACCENT, center=(cx, 120))
+        self.fonts.blit(surface, "two ships, one arena, three lives each", 28, TEXT_DIM, center=(cx, 182))
+        page = self.page
+        if page.title:
+            self.fonts.blit(surface, page.title, 32, TEXT, center=(cx, ITEMS_TOP - 26))
+        for index, rect in self.item_rects():
+            selected = index == page.selected
+            if selected:
+                panel = pygame.Surface(rect.size, pygame.SRCALPHA)
+                panel.fill((*PANEL_BG, 220))
+                surface.blit(panel, rect)
+                pygame.draw.rect(surface, ACCENT, rect, 2, border_radius=6)
+            color = ACCENT if selected else TEXT
+            self.fonts.blit(surface, page.items[index], 34, color, center=rect.center)
+        rects = self.item_rects()
+        if page.top > 0:
+            self.fonts.blit(surface, "more above", 20, TEXT_DIM, midbottom=(cx, rects[0][1].top - 2))
+        if rects[-1][0] < len(page.items) - 1:
+            self.fonts.blit(surface, "more below", 20, TEXT_DIM, midtop=(cx, rects[-1][1].bottom + 2))
+        if self.message:
+            self.fonts.blit(surface, self.message, 24, WARNING, center=(cx, ARENA_RECT.bottom - 30))
+        pygame.draw.line(surface, PANEL_EDGE, HELP_RECT.topleft, HELP_RECT.topright)
+        self.fonts.blit(surface, HELP_TEXT, 20, TEXT_DIM, center=HELP_RECT.center)
+        for player in (0, 1):  # the two ships' colours, a small hint of what the game is
+            x = cx + (-1 if player == 0 else 1) * (MENU_WIDTH // 2 + 60)
+            pygame.draw.polygon(surface, PLAYER_COLORS[player], pentagon(x, ITEMS_TOP + 60, -1.5708, 22))

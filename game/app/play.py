@@ -1,0 +1,164 @@
+"""The match screen: one duel on screen, one world tick per frame, with HUD, sounds and dust.
+
+Controls while playing (besides the players' own keys, see :mod:`game.app.keyboard`):
+Esc or P pause; on the pause screen P resumes, R restarts and Esc leaves (to the menu, or quits
+when the match was started from the command line); after the match R plays again and Esc leaves.
+M mutes and F11 toggles fullscreen everywhere (handled by :mod:`game.app.app`).
+
+The app's loop calls the phases of a frame in order: ``handle_event`` for each event, then
+``read_input`` (the controllers choose this tick's actions), ``update`` (one world tick, sounds,
+effects), ``draw``. Paused or finished matches do not tick. Time is counted in ticks only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import pygame
+
+from game.app.hud import Hud
+from game.app.keyboard import KeyboardController
+from game.app.layout import ARENA_RECT
+from game.app.sound import Sounds
+from game.controllers import Controller, ControllerError
+from game.match import match_seeds
+from game.render import Effects, WorldRenderer
+from game.rules import DEFAULT_RULES, Rules
+from game.world import World
+
+HUMAN = "human"
+MakeController = Callable[[str], Controller]
+
+
+@dataclass(frozen=True)
+class MatchSetup:
+    """Who plays and the series seed: match ``i`` of the series uses ``match_seeds(seed, i)``."""
+
+    p1: str  # "human" or a controller spec for make_controller
+    p2: str
+    seed: int
+
+
+def build_controllers(setup: MatchSetup, make_controller: MakeController) -> tuple[Controller, Controller]:
+    """Keyboard controllers for "human", ``make_controller(spec)`` for everything else."""
+    return tuple(
+        KeyboardController(player) if spec == HUMAN else make_controller(spec)
+        for player, spec in enumerate((setup.p1, setup.p2))
+    )  # type: ignore[return-value]
+
+
+def controller_label(spec: str, controller: Controller) -> str:
+    """How the HUD names a controller: the keys of a human, the spec of anything else."""
+    if isinstance(controller, KeyboardController):
+        return f"Human  ({controller.hint})"
+    return spec
+
+
+class MatchScene:
+    """A series of matches between the same two controllers (R starts the next one).
+
+    ``outcome`` is set when the scene is done: ``"leave"`` (Esc from the pause screen or the
+    end banner), ``"quit"`` (the window was closed) or ``"error"`` (a controller failed;
+    ``error`` holds its message).
+    """
+
+    def __init__(
+        self,
+        setup: MatchSetup,
+        controllers: tuple[Controller, Controller],
+        sounds: Sounds,
+        hud: Hud,
+        esc_does: str = "menu",
+        rules: Rules = DEFAULT_RULES,
+    ) -> None:
+        self.setup = setup
+        self.controllers = controllers
+        self.labels = (controller_label(setup.p1, controllers[0]), controller_label(setup.p2, controllers[1]))
+        self.sounds = sounds
+        self.hud = hud
+        self.esc_does = esc_does
+        self.rules = rules
+        self.renderer = WorldRenderer()
+        self.has_human = any(isinstance(c, KeyboardController) for c in controllers)
+        self.index = -1
+        self.outcome: str | None = None
+        self.error: str | None = None
+        self.restart()
+
+    def restart(self) -> None:
+        """Start the next match of the series, with its own seeds."""
+        self.index += 1
+        world_seed, seed0, seed1 = match_seeds(self.setup.seed, self.index)
+        self.world = World(self.rules, seed=world_seed)
+        self.effects = Effects(seed=world_seed)
+        self.paused = False
+        for controller, seed in zip(self.controllers, (seed0, seed1)):
+            try:
+                controller.reset(seed)
+            except ControllerError as error:
+                self._fail(error)
+
+    def _fail(self, error: ControllerError) -> None:
+        self.error = str(error)
+        self.outcome = "error"
+
+    # --- events --------------------------------------------------------------------------
+    def handle_event(self, event: pygame.event.Event) -> None:
+        if event.type == pygame.QUIT:
+            self.outcome = "quit"
+        elif event.type == pygame.WINDOWFOCUSLOST and self.has_human and not self.world.over:
+            self.paused = True  # a person cannot play a window they cannot type into
+        elif event.type == pygame.KEYDOWN:
+            self._handle_key(event.key)
+
+    def _handle_key(self, key: int) -> None:
+        if self.world.over:
+            if key == pygame.K_r:
+                self.restart()
+            elif key == pygame.K_ESCAPE:
+                self.outcome = "leave"
+        elif self.paused:
+            if key == pygame.K_p:
+                self.paused = False
+            elif key == pygame.K_r:
+                self.restart()
+            elif key == pygame.K_ESCAPE:
+                self.outcome = "leave"
+        elif key in (pygame.K_ESCAPE, pygame.K_p):
+            self.paused = True
+
+    # --- input ---------------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        """True when the next frame advances the world."""
+        return not (self.paused or self.world.over or self.outcome)
+
+    def read_input(self) -> tuple[int, int] | None:
+        """This tick's actions, or None when the world does not tick this frame."""
+        if not self.running:
+            return None
+        try:
+            return (self.controllers[0].act(self.world, 0), self.controllers[1].act(self.world, 1))
+        except ControllerError as error:
+            self._fail(error)
+            return None
+
+    # --- update --------------------------------------------------------------------------
+    def update(self, actions: tuple[int, int] | None) -> None:
+        """One world tick with ``actions``; its events make sounds and dust."""
+        if actions is None:
+            return
+        events = self.world.step(actions)
+        self.effects.update(self.world, events)
+        self.sounds.play_events(events)
+
+    # --- draw ----------------------------------------------------------------------------
+    def draw(self, surface: pygame.Surface) -> None:
+        self.renderer.draw(surface.subsurface(ARENA_RECT), self.world, self.effects)
+        self.hud.draw_bar(surface, self.world, self.labels)
+        self.hud.draw_help(surface, self.sounds.status)
+        if self.world.over:
+            self.hud.draw_banner(surface, self.world, self.esc_does)
+        elif self.paused:
+            self.hud.draw_pause(surface, self.esc_does)

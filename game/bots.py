@@ -1,0 +1,240 @@
+"""Scripted opponents. Each is a controller: ``reset(seed)`` then ``act(world, player) -> action``.
+
+Bots read the world state directly (agents read pixels). Any randomness a bot uses comes from
+its own ``numpy.random.Generator``, seeded by ``reset``, never from the world's stream, so adding
+or swapping a bot never changes how the match itself unfolds for the same actions.
+
+- ``idle``: never does anything (a still target).
+- ``random``: the original's "dumb AI": holds a uniformly random action for 1.5 s.
+- ``spinner``: turns on the spot and fires whenever it can; a trivial policy that any real
+  opponent must beat clearly.
+- ``circler``: flies in a circle firing all the time; a style the learning agent has not met.
+- ``aimbot``: turns towards where the enemy will be when its bullet arrives, fires when aligned,
+  keeps its distance and backs away from asteroids in its path.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from game.actions import (
+    NUM_ACTIONS,
+    THRUST_BACKWARD,
+    THRUST_FORWARD,
+    THRUST_NONE,
+    TURN_LEFT,
+    TURN_NONE,
+    TURN_RIGHT,
+    encode,
+)
+from game.world import TAU, World
+
+
+def _wrap(angle: float) -> float:
+    """``angle`` wrapped to [-pi, pi)."""
+    return (angle + math.pi) % TAU - math.pi
+
+
+class IdleBot:
+    """Does nothing, ever."""
+
+    name = "idle"
+
+    def reset(self, seed: int | None = None) -> None:
+        pass
+
+    def act(self, world: World, player: int) -> int:
+        return 0
+
+
+class RandomBot:
+    """Holds one uniformly random action of the 18 for ``hold_s`` seconds, then draws again."""
+
+    name = "random"
+
+    def __init__(self, hold_s: float = 1.5) -> None:
+        self.hold_s = hold_s
+        self.reset(None)
+
+    def reset(self, seed: int | None = None) -> None:
+        self._rng = np.random.default_rng(seed)
+        self._action = 0
+        self._until_tick = -1
+
+    def act(self, world: World, player: int) -> int:
+        if world.tick >= self._until_tick:
+            self._action = int(self._rng.integers(NUM_ACTIONS))
+            self._until_tick = world.tick + world.rules.ticks(self.hold_s)
+        return self._action
+
+
+class SpinnerBot:
+    """Spins on the spot and fires whenever the gun is ready."""
+
+    name = "spinner"
+
+    def reset(self, seed: int | None = None) -> None:
+        pass
+
+    def act(self, world: World, player: int) -> int:
+        return encode(THRUST_NONE, TURN_LEFT, True)
+
+
+class CirclerBot:
+    """Flies forward while turning (a circle about 150 px across) and fires all the time."""
+
+    name = "circler"
+
+    def reset(self, seed: int | None = None) -> None:
+        pass
+
+    def act(self, world: World, player: int) -> int:
+        return encode(THRUST_FORWARD, TURN_RIGHT, True)
+
+
+class AimBot:
+    """A competent scripted pilot.
+
+    Each tick it (1) predicts where the target will be when a bullet fired now would reach it
+    (constant-velocity lead, clamped to the arena), (2) turns towards that point, (3) fires when
+    the remaining error is within the target's angular size and the target can be hit by then,
+    (4) closes in beyond ``far_px`` and backs off inside ``near_px``, and (5) when an asteroid is
+    about to touch it, backs away from it (or flies on, if the asteroid is behind). With no enemy
+    to shoot (dead or invulnerable for long) it shoots the nearest asteroid for points.
+
+    ``aim_noise_rad`` (0 by default) adds a fixed random aiming error per shot, drawn from the
+    bot's own generator, for an easier variant.
+    """
+
+    name = "aimbot"
+
+    def __init__(
+        self,
+        far_px: float = 420.0,
+        near_px: float = 220.0,
+        danger_px: float = 30.0,
+        lookahead_s: float = 0.5,
+        aim_noise_rad: float = 0.0,
+    ) -> None:
+        self.far_px = far_px
+        self.near_px = near_px
+        self.danger_px = danger_px
+        self.lookahead_s = lookahead_s
+        self.aim_noise_rad = aim_noise_rad
+        self.reset(None)
+
+    def reset(self, seed: int | None = None) -> None:
+        self._rng = np.random.default_rng(seed)
+        self._noise = 0.0
+
+    def act(self, world: World, player: int) -> int:
+        me = world.ships[player]
+        if not me.alive:
+            return 0
+        rules = world.rules
+        foe = world.ships[1 - player]
+        bullet_speed = rules.bullet_speed_px_s
+
+        # --- choose what to shoot at --------------------------------------------------------
+        target = None  # (x, y, vx, vy, radius, hittable_after_s)
+        if foe.alive:
+            target = (foe.x, foe.y, foe.vx, foe.vy, rules.ship_radius_px, foe.invulnerable * rules.dt_s)
+        if (target is None or target[5] > 0.6) and world.asteroids:
+            nearest = min(world.asteroids, key=lambda a: (a.x - me.x) ** 2 + (a.y - me.y) ** 2)
+            speed = rules.asteroid_speed_px_s
+            target = (
+                nearest.x,
+                nearest.y,
+                math.cos(nearest.heading) * speed,
+                math.sin(nearest.heading) * speed,
+                nearest.radius,
+                0.0,
+            )
+
+        turn, fire = TURN_NONE, False
+        dist = 0.0
+        if target is not None:
+            tx, ty, tvx, tvy, t_radius, hittable_after = target
+            flight = _intercept_time(tx - me.x, ty - me.y, tvx, tvy, bullet_speed)
+            aim_x = min(max(tx + tvx * flight, 0.0), rules.arena_width_px)
+            aim_y = min(max(ty + tvy * flight, 0.0), rules.arena_height_px)
+            dist = math.hypot(aim_x - me.x, aim_y - me.y)
+            error = _wrap(math.atan2(aim_y - me.y, aim_x - me.x) + self._noise - me.heading)
+            half_turn = rules.ship_turn_rad_s * rules.dt_s / 2
+            if error < -half_turn:
+                turn = TURN_LEFT
+            elif error > half_turn:
+                turn = TURN_RIGHT
+            tolerance = math.atan2(0.8 * t_radius, max(dist, 1.0))
+            fire = abs(error) < tolerance and me.cooldown <= 1 and flight >= hittable_after
+            if fire and self.aim_noise_rad > 0.0:
+                self._noise = float(self._rng.normal(0.0, self.aim_noise_rad))
+
+        # --- keep a good distance from the enemy --------------------------------------------
+        thrust = THRUST_NONE
+        if foe.alive:
+            gap = math.hypot(foe.x - me.x, foe.y - me.y)
+            if gap > self.far_px:
+                thrust = THRUST_FORWARD
+            elif gap < self.near_px:
+                thrust = THRUST_BACKWARD
+
+        # --- stay out of the way of asteroids -----------------------------------------------
+        threat = self._nearest_threat(world, me)
+        if threat is not None:
+            ahead = math.cos(me.heading) * (threat.x - me.x) + math.sin(me.heading) * (threat.y - me.y)
+            thrust = THRUST_BACKWARD if ahead > 0 else THRUST_FORWARD
+        return encode(thrust, turn, fire)
+
+    def _nearest_threat(self, world: World, me) -> object | None:
+        """The asteroid that will come within ``danger_px`` of the ship soonest, if any."""
+        rules = world.rules
+        steps = 5
+        horizon = self.lookahead_s
+        a_speed = rules.asteroid_speed_px_s
+        best, best_t = None, horizon + 1.0
+        for a in world.asteroids:
+            reach = a.radius + rules.ship_radius_px + self.danger_px
+            far = reach + (350.0 + a_speed) * horizon
+            if abs(a.x - me.x) > far or abs(a.y - me.y) > far:
+                continue
+            avx = math.cos(a.heading) * a_speed
+            avy = math.sin(a.heading) * a_speed
+            for k in range(steps + 1):
+                t = horizon * k / steps
+                dx = (me.x + me.vx * t) - (a.x + avx * t)
+                dy = (me.y + me.vy * t) - (a.y + avy * t)
+                if dx * dx + dy * dy < reach * reach:
+                    if t < best_t:
+                        best, best_t = a, t
+                    break
+        return best
+
+
+def _intercept_time(dx: float, dy: float, vx: float, vy: float, speed: float) -> float:
+    """Seconds until a projectile of ``speed`` fired now meets a target at (dx, dy) moving (vx, vy).
+
+    Solves |d + v t| = speed * t for the smallest t >= 0; falls back to distance / speed.
+    """
+    a = vx * vx + vy * vy - speed * speed
+    b = 2.0 * (dx * vx + dy * vy)
+    c = dx * dx + dy * dy
+    if abs(a) > 1e-9:
+        disc = b * b - 4.0 * a * c
+        if disc >= 0.0:
+            root = math.sqrt(disc)
+            times = [t for t in ((-b - root) / (2 * a), (-b + root) / (2 * a)) if t >= 0.0]
+            if times:
+                return min(times)
+    return math.sqrt(c) / speed
+
+
+BOTS = {
+    "idle": IdleBot,
+    "random": RandomBot,
+    "spinner": SpinnerBot,
+    "circler": CirclerBot,
+    "aimbot": AimBot,
+}

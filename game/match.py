@@ -1,0 +1,139 @@
+"""Headless matches between controllers, as fast as the simulation goes, and their tallies.
+
+``evaluate(a, b, matches, seed)`` is what ``python main.py eval`` runs: match ``i`` gets its own
+world seed and controller seeds derived from ``(seed, i)`` with ``numpy.random.SeedSequence``, and
+the contenders swap sides every other match (``a`` is player 1 in even matches), because a win
+rate from one side only is not a win rate. The same arguments give the same result every time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from game.controllers import Controller
+from game.rules import DEFAULT_RULES, Rules
+from game.world import World
+
+
+@dataclass
+class MatchResult:
+    """How one match ended: ``winner`` is 0, 1 or None for a draw."""
+
+    winner: int | None
+    ticks: int
+    timed_out: bool
+    scores: tuple[int, int]
+    lives: tuple[int, int]
+
+
+def match_seeds(seed: int, index: int) -> tuple[int, int, int]:
+    """The (world, player 1, player 2) seeds of match ``index`` of a series seeded with ``seed``."""
+    words = np.random.SeedSequence([seed, index]).generate_state(3)
+    return int(words[0]), int(words[1]), int(words[2])
+
+
+def play_match(
+    controllers: tuple[Controller, Controller],
+    seed: int,
+    index: int = 0,
+    rules: Rules = DEFAULT_RULES,
+) -> MatchResult:
+    """Play one whole match headless; ``controllers[p]`` flies player ``p``."""
+    world_seed, seed0, seed1 = match_seeds(seed, index)
+    world = World(rules, seed=world_seed)
+    c0, c1 = controllers
+    c0.reset(seed0)
+    c1.reset(seed1)
+    act0, act1 = c0.act, c1.act
+    step = world.step
+    while not world.over:
+        step((act0(world, 0), act1(world, 1)))
+    return MatchResult(
+        winner=world.winner,
+        ticks=world.tick,
+        timed_out=world.timed_out,
+        scores=(world.ships[0].score, world.ships[1].score),
+        lives=(world.ships[0].lives, world.ships[1].lives),
+    )
+
+
+@dataclass
+class Tally:
+    """Wins, draws and losses of one contender, overall and by the side it played."""
+
+    name: str
+    wins: int = 0
+    draws: int = 0
+    losses: int = 0
+    by_side: dict[str, dict[str, int]] = field(
+        default_factory=lambda: {s: {"wins": 0, "draws": 0, "losses": 0} for s in ("player1", "player2")}
+    )
+
+    @property
+    def matches(self) -> int:
+        return self.wins + self.draws + self.losses
+
+    @property
+    def score(self) -> float:
+        """Win rate with draws counted half."""
+        return (self.wins + 0.5 * self.draws) / self.matches if self.matches else 0.0
+
+    def add(self, side: int, outcome: str) -> None:
+        setattr(self, outcome, getattr(self, outcome) + 1)
+        self.by_side[f"player{side + 1}"][outcome] += 1
+
+    def as_dict(self) -> dict:
+        n = max(self.matches, 1)
+        out = asdict(self)
+        out.update(
+            matches=self.matches,
+            win_rate=self.wins / n,
+            draw_rate=self.draws / n,
+            loss_rate=self.losses / n,
+            score=self.score,
+        )
+        for side in out["by_side"].values():
+            m = sum(side.values())
+            side["matches"] = m
+            side["win_rate"] = side["wins"] / m if m else 0.0
+        return out
+
+
+def evaluate(
+    make_a: Callable[[], Controller],
+    make_b: Callable[[], Controller],
+    matches: int,
+    seed: int,
+    names: tuple[str, str] = ("a", "b"),
+    rules: Rules = DEFAULT_RULES,
+    progress: Callable[[int], None] | None = None,
+) -> dict:
+    """Play ``matches`` matches of a against b, swapping sides every match; returns a summary dict."""
+    a, b = make_a(), make_b()
+    tallies = (Tally(names[0]), Tally(names[1]))
+    total_ticks = 0
+    timeouts = 0
+    for i in range(matches):
+        a_side = i % 2  # a is player 1 in even matches, player 2 in odd ones
+        pair = (a, b) if a_side == 0 else (b, a)
+        result = play_match(pair, seed, i, rules)
+        total_ticks += result.ticks
+        timeouts += result.timed_out
+        for who, side in ((0, a_side), (1, 1 - a_side)):
+            if result.winner is None:
+                outcome = "draws"
+            else:
+                outcome = "wins" if result.winner == side else "losses"
+            tallies[who].add(side, outcome)
+        if progress is not None:
+            progress(i + 1)
+    return {
+        "matches": matches,
+        "seed": seed,
+        "mean_match_seconds": total_ticks / max(matches, 1) / rules.tick_rate,
+        "timeouts": timeouts,
+        "contenders": [t.as_dict() for t in tallies],
+    }

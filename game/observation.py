@@ -1,0 +1,175 @@
+"""What the agent sees: the arena drawn small, in gray, from one player's point of view.
+
+The frame is drawn with pygame straight at the small size (no HUD, the arena's 2:1 aspect kept),
+with the same pentagon geometry as the human view but filled shapes and gray levels chosen so
+the network can tell its own things from the opponent's:
+
+=====================  ==========  =================================================
+thing                  gray level  why
+=====================  ==========  =================================================
+background             0
+opponent's sight line  32          the opponent's heading, so shots can be dodged
+asteroid               64          filled disc
+own sight line / nose  96          where the own gun points (the heading, readable)
+opponent's bullet      128
+opponent's ship        160 (112)   in parentheses: while it is invulnerable
+own bullet             192
+own ship               255 (208)   in parentheses: while it is invulnerable
+=====================  ==========  =================================================
+
+Ships are drawn ``ship_scale`` times their collision size and carry a nose line that goes on as
+a thin *sight line* ``sight_px`` long: at a few pixels per ship the pentagon alone does not show
+its heading to better than about 20 degrees, while a line tens of pixels long shows it to about
+a degree (see tests/test_observation.py, which recovers headings from frames).
+
+Ego view: player 2's frame is drawn mirrored left to right (x -> arena width - x), so both
+players see themselves starting on the left; the environment mirrors player 2's left/right
+actions to match. Drawing the mirrored scene (rather than flipping pixels) makes the two views
+of mirror-image situations identical to the pixel.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pygame
+
+from game.render import pentagon
+from game.world import World
+
+
+@dataclass(frozen=True)
+class ObservationConfig:
+    """How observations are drawn and stacked. The defaults are the ones the agent learns with."""
+
+    width: int = 128  # px; the frame keeps the arena's 2:1 aspect
+    height: int = 64
+    frames: int = 2  # the last K frames are stacked, oldest first
+    action_repeat: int = 4  # ticks each decision is held (60 ticks/s -> 15 decisions/s)
+    ship_scale: float = 1.6  # ships are drawn this many times their collision radius
+    sight_px: float = 400.0  # length of the sight line from a ship's centre, arena px (0: none)
+    mirror_player2: bool = True  # player 2 sees the arena mirrored left to right
+
+    def __post_init__(self) -> None:
+        if self.width != 2 * self.height:
+            raise ValueError(f"observation must keep the arena's 2:1 aspect, got {self.width} x {self.height}")
+        if self.height < 8 or self.frames < 1 or self.action_repeat < 1:
+            raise ValueError("observation height must be >= 8, frames and action_repeat >= 1")
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        """(K, H, W) of one player's observation."""
+        return (self.frames, self.height, self.width)
+
+
+# gray levels, see the module docstring
+BACKGROUND = 0
+OPPONENT_SIGHT = 32
+ASTEROID = 64
+OWN_SIGHT = 96
+OPPONENT_BULLET = 128
+OPPONENT_SHIP = 160
+OPPONENT_SHIP_INVULNERABLE = 112
+OWN_BULLET = 192
+OWN_SHIP = 255
+OWN_SHIP_INVULNERABLE = 208
+
+
+class ObservationRenderer:
+    """Draws one player's current frame of a world into a (H, W) uint8 array.
+
+    Keeps one small 8-bit surface per player and a NumPy view of its pixels, so a frame costs
+    only the draw calls and one copy.
+    """
+
+    def __init__(self, config: ObservationConfig = ObservationConfig()) -> None:
+        self.config = config
+        self._surfaces = []
+        self._pixels = []  # (W, H) views; .T is the (H, W) frame
+        for _ in range(2):
+            surface = pygame.Surface((config.width, config.height), depth=8)
+            surface.set_palette([(i, i, i) for i in range(256)])
+            self._surfaces.append(surface)
+            self._pixels.append(pygame.surfarray.pixels2d(surface))
+
+    def draw(self, world: World, player: int) -> np.ndarray:
+        """Draw ``player``'s view of ``world`` and return it as a (H, W) uint8 array view.
+
+        The view is overwritten by the next ``draw`` for the same player: copy it to keep it.
+        """
+        cfg = self.config
+        rules = world.rules
+        surface = self._surfaces[player]
+        pixels = self._pixels[player]
+        pixels.fill(BACKGROUND)
+        scale = cfg.height / rules.arena_height_px
+        mirror = cfg.mirror_player2 and player == 1
+        # a mirrored view draws every x as (arena width - x); headings h become pi - h
+        x0, sx = (rules.arena_width_px * scale, -scale) if mirror else (0.0, scale)
+        draw_line = pygame.draw.line
+        draw_circle = pygame.draw.circle
+
+        for a in world.asteroids:
+            draw_circle(surface, ASTEROID, (x0 + a.x * sx, a.y * scale), max(a.radius * scale, 1.0))
+
+        ships = world.ships
+        if cfg.sight_px > 0:
+            for ship in ships:
+                if ship.alive:
+                    color = OWN_SIGHT if ship.player == player else OPPONENT_SIGHT
+                    start = (x0 + ship.x * sx, ship.y * scale)
+                    end = (
+                        x0 + (ship.x + math.cos(ship.heading) * cfg.sight_px) * sx,
+                        (ship.y + math.sin(ship.heading) * cfg.sight_px) * scale,
+                    )
+                    draw_line(surface, color, start, end)
+
+        streak = rules.bullet_length_px / (rules.bullet_speed_px_s * rules.dt_s)
+        for b in world.bullets:
+            color = OWN_BULLET if b.owner == player else OPPONENT_BULLET
+            draw_line(
+                surface,
+                color,
+                (x0 + (b.x - b.vx * streak) * sx, (b.y - b.vy * streak) * scale),
+                (x0 + b.x * sx, b.y * scale),
+            )
+
+        radius = rules.ship_radius_px * cfg.ship_scale
+        for ship in ships:
+            if not ship.alive:
+                continue
+            own = ship.player == player
+            if ship.invulnerable:
+                color = OWN_SHIP_INVULNERABLE if own else OPPONENT_SHIP_INVULNERABLE
+            else:
+                color = OWN_SHIP if own else OPPONENT_SHIP
+            cx, cy = x0 + ship.x * sx, ship.y * scale
+            heading = math.pi - ship.heading if mirror else ship.heading
+            corners = pentagon(cx, cy, heading, radius * scale)
+            pygame.draw.polygon(surface, color, corners)
+            # the nose line: from the centre out through the nose, in the sight line's gray
+            draw_line(surface, OWN_SIGHT if own else OPPONENT_SIGHT, (cx, cy), corners[0])
+        return pixels.T
+
+    def observe(self, world: World) -> tuple[np.ndarray, np.ndarray]:
+        """Both players' current frames (views, see :meth:`draw`)."""
+        return self.draw(world, 0), self.draw(world, 1)
+
+
+def observation_image(stack: np.ndarray, zoom: int = 4, gap: int = 2) -> pygame.Surface:
+    """A picture of a (K, H, W) observation: the K frames side by side, oldest first, enlarged."""
+    frames, height, width = stack.shape
+    canvas = np.full((height * zoom, frames * (width * zoom + gap) - gap), 40, np.uint8)
+    for k in range(frames):
+        big = np.kron(stack[k], np.ones((zoom, zoom), np.uint8))
+        x = k * (width * zoom + gap)
+        canvas[:, x : x + width * zoom] = big
+    rgb = np.repeat(canvas.T[:, :, None], 3, axis=2)
+    return pygame.surfarray.make_surface(rgb)
+
+
+def save_observation(stack: np.ndarray, path: str, zoom: int = 4) -> None:
+    """Save a (K, H, W) observation as a PNG a person can look at."""
+    pygame.image.save(observation_image(stack, zoom), path)

@@ -1,0 +1,179 @@
+"""The environments: spaces, determinism, rewards, episode ends, the batch, the ego view."""
+
+import numpy as np
+import pytest
+
+from game.actions import MIRRORED, encode
+from game.bots import AimBot
+from game.env import AGENTS, BatchDuelEnv, DuelEnv, SingleAgentEnv
+from game.observation import ObservationConfig
+from game.rules import Rules
+
+SHORT = Rules(time_limit_s=6.0)  # short matches, so tests see many of them end
+
+
+def test_envs_construct_with_defaults_and_declare_their_spaces():
+    env = DuelEnv()
+    observations, infos = env.reset(seed=0)
+    assert env.agents == list(AGENTS) == env.possible_agents
+    for agent in AGENTS:
+        space = env.observation_space(agent)
+        assert space.shape == ObservationConfig().shape and space.dtype == np.uint8
+        assert space.contains(observations[agent])
+        assert env.action_space(agent).n == 18
+        assert set(infos[agent]) >= {"score", "lives", "winner", "shots", "hits", "deaths"}
+    single = SingleAgentEnv()
+    obs, info = single.reset(seed=0)
+    assert single.observation_space.contains(obs) and single.action_space.n == 18
+    assert single.metadata["render_fps"] == 15 and "rgb_array" in single.metadata["render_modes"]
+    single.close()
+    single.close()  # closing twice is safe
+    batch = BatchDuelEnv(3)
+    obs, _ = batch.reset(seed=0)
+    assert obs.shape == (3, 2, *ObservationConfig().shape) and obs.dtype == np.uint8
+
+
+def play(env: DuelEnv, seed: int, steps: int) -> list:
+    """Observations and rewards of ``steps`` random steps, resetting at each match end."""
+    rng = np.random.default_rng(seed)
+    obs, _ = env.reset(seed=seed)
+    trace = [obs["player_0"].copy(), obs["player_1"].copy()]
+    for _ in range(steps):
+        obs, rew, term, trunc, _ = env.step({a: int(rng.integers(18)) for a in AGENTS})
+        trace += [obs["player_0"], obs["player_1"], rew["player_0"], rew["player_1"]]
+        if not env.agents:
+            obs, _ = env.reset()
+            trace += [obs["player_0"], "reset"]
+    return trace
+
+
+def same(a: list, b: list) -> bool:
+    return len(a) == len(b) and all(
+        np.array_equal(x, y) if isinstance(x, np.ndarray) else x == y for x, y in zip(a, b)
+    )
+
+
+def test_same_seed_same_actions_same_observations_and_rewards_across_resets():
+    first = play(DuelEnv(rules=SHORT), 3, 300)
+    assert any(isinstance(x, str) for x in first)  # the run crossed at least one automatic match end
+    assert same(first, play(DuelEnv(rules=SHORT), 3, 300))
+    assert not same(first, play(DuelEnv(rules=SHORT), 4, 300))
+
+
+def test_batch_slot_equals_a_separate_env_across_automatic_resets():
+    n, seed, steps = 3, 11, 200
+    batch = BatchDuelEnv(n, rules=SHORT)
+    singles = [DuelEnv(rules=SHORT) for _ in range(n)]
+    obs, _ = batch.reset(seed=seed)
+    for i, env in enumerate(singles):
+        single_obs, _ = env.reset(seed=BatchDuelEnv.slot_seed(seed, i))
+        assert np.array_equal(obs[i, 0], single_obs["player_0"])
+    rng = np.random.default_rng(0)
+    ends = 0
+    for _ in range(steps):
+        actions = rng.integers(0, 18, (n, 2))
+        obs, rewards, terminated, truncated, infos = batch.step(actions)
+        for i, env in enumerate(singles):
+            o, r, te, tr, _ = env.step({"player_0": int(actions[i, 0]), "player_1": int(actions[i, 1])})
+            assert (r["player_0"], r["player_1"]) == tuple(rewards[i])
+            assert (te["player_0"], tr["player_0"]) == (terminated[i], truncated[i])
+            if not env.agents:
+                ends += 1
+                assert np.array_equal(infos["final_observation"][i][0], o["player_0"])
+                o, _ = env.reset()
+            assert np.array_equal(obs[i, 0], o["player_0"]) and np.array_equal(obs[i, 1], o["player_1"])
+    assert ends >= n
+
+
+def test_reward_table():
+    rules = Rules(asteroid_start_count=0, asteroid_spawn_per_s=0.0, lives=2)
+    env = DuelEnv(rules=rules)
+    env.reset(seed=0)
+    world = env.world
+    world.ships[1].x, world.ships[1].y = 400.0, 100.0  # right in front of player 1's gun
+    fire = encode(0, 0, True)
+    total = np.zeros(2)
+    while total[0] == 0:
+        _, rew, *_ = env.step({"player_0": fire, "player_1": 0})
+        total += (rew["player_0"], rew["player_1"])
+    assert tuple(total) == (1.0, -1.0)  # destroying the opponent / being destroyed
+    world.asteroids.append(world._new_asteroid(200.0, world.ships[0].y, 40.0, 0.0))
+    world.ships[0].heading = np.pi  # pointing left, at the asteroid
+    total[:] = 0
+    for _ in range(20):
+        _, rew, *_ = env.step({"player_0": fire if total[0] == 0 else 0, "player_1": 0})
+        total += (rew["player_0"], rew["player_1"])
+    assert tuple(total) == pytest.approx((0.2, 0.0))
+
+
+def test_terminated_when_out_of_lives_truncated_at_the_time_limit():
+    env = DuelEnv(rules=Rules(time_limit_s=1.0, asteroid_start_count=0, asteroid_spawn_per_s=0.0))
+    env.reset(seed=0)
+    steps = 0
+    while env.agents:
+        _, _, term, trunc, info = env.step({a: 0 for a in AGENTS})
+        steps += 1
+    assert trunc["player_0"] and not term["player_0"] and info["player_0"]["winner"] is None
+    assert steps == 15  # 60 ticks at 4 ticks a step
+    with pytest.raises(RuntimeError):
+        env.step({a: 0 for a in AGENTS})
+
+    env = DuelEnv(rules=Rules(lives=1, asteroid_start_count=0, asteroid_spawn_per_s=0.0))
+    env.reset(seed=0)
+    env.world.ships[1].x, env.world.ships[1].y = 400.0, 100.0
+    while env.agents:
+        _, rew, term, trunc, info = env.step({"player_0": encode(0, 0, True), "player_1": 0})
+    assert term["player_0"] and not trunc["player_0"] and info["player_0"]["winner"] == 0
+
+
+def test_player_two_actions_are_mirrored_with_its_view():
+    env = DuelEnv(rules=Rules(asteroid_start_count=0, asteroid_spawn_per_s=0.0))
+    env.reset(seed=0)
+    left = encode(0, 1, False)
+    for _ in range(5):
+        env.step({"player_0": left, "player_1": left})
+    h0, h1 = env.world.ships[0].heading, env.world.ships[1].heading
+    # "left" in its own mirrored view turns player 2 clockwise on the real screen
+    assert np.isclose((h0 + h1) % (2 * np.pi), np.pi)
+    obs, *_ = env.step({"player_0": 0, "player_1": 0})
+    assert np.array_equal(obs["player_0"], obs["player_1"])  # a mirror-symmetric situation
+    assert MIRRORED[left] == encode(0, 2, False)
+
+
+def test_single_agent_env_plays_against_a_controller_each_tick():
+    env = SingleAgentEnv(opponent=AimBot(), rules=SHORT)
+    obs, _ = env.reset(seed=1)
+    done = False
+    rewards = 0.0
+    while not done:
+        obs, reward, terminated, truncated, info = env.step(0)
+        rewards += reward
+        done = terminated or truncated
+    assert info["deaths"][0] >= 1 and rewards < 0  # the aimbot shot the idle agent
+    assert env.render() is None
+    with pytest.raises(RuntimeError):
+        env.step(0)
+    with pytest.raises(ValueError):
+        SingleAgentEnv(opponent="no-such-bot")
+
+
+def test_rgb_array_rendering_is_the_human_view():
+    env = SingleAgentEnv(opponent="idle", render_mode="rgb_array")
+    env.reset(seed=0)
+    frame = env.render()
+    assert frame.shape == (600, 1200, 3) and frame.dtype == np.uint8
+    assert tuple(frame[5, 5]) == (47, 79, 79)  # the slate-gray arena
+    env.close()
+
+
+def test_bad_actions_are_refused_with_a_clear_error():
+    env = DuelEnv()
+    env.reset(seed=0)
+    with pytest.raises(ValueError, match="integer in"):
+        env.step({"player_0": 18, "player_1": 0})
+    with pytest.raises(ValueError, match="missing"):
+        env.step({"player_0": 1})
+    batch = BatchDuelEnv(2)
+    batch.reset(seed=0)
+    with pytest.raises(ValueError, match="shape"):
+        batch.step(np.zeros((3, 2), int))

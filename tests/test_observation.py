@@ -1,0 +1,135 @@
+"""The agent's view: every object is visible, headings are readable, both sides see alike."""
+
+import math
+
+import numpy as np
+import pytest
+
+from game import observation as obs
+from game.observation import ObservationConfig, ObservationRenderer
+from game.rules import Rules
+from game.world import World
+
+RULES = Rules(asteroid_start_count=0, asteroid_spawn_per_s=0.0)
+CONFIG = ObservationConfig()
+
+
+def bare_world() -> World:
+    return World(RULES, seed=0)
+
+
+def pixel_of(x: float, y: float, config: ObservationConfig = CONFIG) -> tuple[int, int]:
+    """(row, column) of the arena point (x, y) in a frame."""
+    scale = config.height / RULES.arena_height_px
+    return int(y * scale), int(x * scale)
+
+
+def test_frame_is_small_gray_uint8_with_the_arena_aspect():
+    frame = ObservationRenderer().draw(bare_world(), 0)
+    assert frame.dtype == np.uint8 and frame.shape == (CONFIG.height, CONFIG.width)
+    assert CONFIG.width == 2 * CONFIG.height
+    with pytest.raises(ValueError):
+        ObservationConfig(width=75, height=75)
+
+
+def test_own_and_opponent_ships_are_told_apart():
+    world = bare_world()
+    renderer = ObservationRenderer()
+    for player in (0, 1):
+        frame = renderer.draw(world, player)
+        own_x = 400.0 if player == 0 else 1200 - 800.0  # player 2 sees itself mirrored, on the left
+        assert frame[pixel_of(own_x - 8, 300)] == obs.OWN_SHIP
+        assert frame[pixel_of(1200 - own_x - 8, 300)] == obs.OPPONENT_SHIP
+
+
+def test_smallest_asteroid_and_a_bullet_are_visible():
+    world = bare_world()
+    a = world._new_asteroid(900.0, 450.0, 80.0 / 3.0 / 1.5, 0.0)  # the smallest size in play
+    world.asteroids.append(a)
+    world.ships[1].alive = False
+    world.ships[0].heading = 0.0  # pointing right, along y = 300
+    world.step((1, 0))  # fire
+    world.step((0, 0))
+    frame = ObservationRenderer(ObservationConfig(sight_px=0)).draw(world, 0)
+    rows, cols = np.nonzero(frame == obs.ASTEROID)
+    assert len(rows) >= 4
+    assert abs(rows.mean() - pixel_of(900, 450)[0]) <= 1 and abs(cols.mean() - pixel_of(900, 450)[1]) <= 1
+    (bullet,) = world.bullets
+    rows, cols = np.nonzero(frame == obs.OWN_BULLET)
+    assert len(rows) >= 1
+    assert abs(rows.mean() - pixel_of(bullet.x, bullet.y)[0]) <= 1.5
+    assert abs(cols.mean() - pixel_of(bullet.x, bullet.y)[1]) <= 1.5
+
+
+def estimate_heading(frame: np.ndarray) -> float:
+    """Heading read off a frame: from the own ship's centroid to the centroid of its sight line."""
+    ship_r, ship_c = np.nonzero(frame == obs.OWN_SHIP)
+    line_r, line_c = np.nonzero(frame == obs.OWN_SIGHT)
+    return math.atan2(line_r.mean() - ship_r.mean(), line_c.mean() - ship_c.mean())
+
+
+def test_heading_can_be_read_to_within_a_few_degrees():
+    world = bare_world()
+    world.ships[1].alive = False
+    renderer = ObservationRenderer()
+    errors = []
+    rng = np.random.default_rng(0)
+    for heading in rng.uniform(0, 2 * math.pi, 200):
+        ship = world.ships[0]
+        ship.x, ship.y = rng.uniform(450, 750), rng.uniform(250, 350)
+        ship.heading = heading
+        estimate = estimate_heading(renderer.draw(world, 0))
+        errors.append(abs((estimate - heading + math.pi) % (2 * math.pi) - math.pi))
+    errors = np.degrees(errors)
+    assert np.mean(errors) < 1.5 and np.max(errors) < 4.0, (np.mean(errors), np.max(errors))
+
+
+def test_without_the_sight_line_heading_is_not_readable_this_well():
+    """The check above can fail: a pentagon of a few pixels alone is much vaguer."""
+    world = bare_world()
+    world.ships[1].alive = False
+    renderer = ObservationRenderer(ObservationConfig(sight_px=0))
+    errors = []
+    rng = np.random.default_rng(1)
+    for heading in rng.uniform(0, 2 * math.pi, 100):
+        world.ships[0].heading = heading
+        frame = renderer.draw(world, 0)
+        ship_r, ship_c = np.nonzero(frame == obs.OWN_SHIP)
+        nose_r, nose_c = np.nonzero(frame == obs.OWN_SIGHT)
+        if len(nose_r) == 0:
+            errors.append(180.0)
+            continue
+        estimate = math.atan2(nose_r.mean() - ship_r.mean(), nose_c.mean() - ship_c.mean())
+        errors.append(math.degrees(abs((estimate - heading + math.pi) % (2 * math.pi) - math.pi)))
+    assert np.max(errors) > 4.0
+
+
+def mirrored(world: World) -> World:
+    """The mirror image of ``world``, with the players' roles swapped."""
+    twin = World(world.rules, seed=0)
+    twin.asteroids = []
+    w = world.rules.arena_width_px
+    for src, dst in zip(world.ships, reversed(twin.ships)):
+        dst.x, dst.y, dst.heading = w - src.x, src.y, (math.pi - src.heading) % (2 * math.pi)
+        dst.alive, dst.invulnerable = src.alive, src.invulnerable
+    for a in world.asteroids:
+        twin.asteroids.append(twin._new_asteroid(w - a.x, a.y, a.radius, 0.0))
+    for b in world.bullets:
+        from game.world import Bullet
+
+        twin.bullets.append(Bullet(1 - b.owner, w - b.x, b.y, -b.vx, b.vy))
+    return twin
+
+
+def test_mirror_image_situations_look_the_same_from_either_side():
+    world = World(Rules(), seed=5)
+    rng = np.random.default_rng(2)
+    for _ in range(50):
+        world.step(tuple(int(a) for a in rng.integers(0, 18, 2)))
+    twin = mirrored(world)
+    renderer = ObservationRenderer()
+    seen_by_0 = renderer.draw(world, 0).copy()
+    seen_by_1_in_twin = renderer.draw(twin, 1).copy()
+    differing = np.count_nonzero(seen_by_0 != seen_by_1_in_twin)
+    assert differing <= 4, differing  # only rounding at exact pixel boundaries may differ
+    assert np.count_nonzero(seen_by_0 == obs.OWN_SHIP) > 0
