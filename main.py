@@ -148,6 +148,19 @@ def bench_game(p1: str, p2: str, seconds: float, repeats: int, as_json: bool) ->
     click.echo(json.dumps(result) if as_json else format_game_bench(result))
 
 
+@bench.command(name="env")
+@click.option("--seconds", type=click.FloatRange(min=0.1), default=2.0, show_default=True, help="Time per repeat.")
+@click.option("--repeats", type=click.IntRange(min=1), default=5, show_default=True)
+@click.option("--matches", type=click.IntRange(min=1), default=16, show_default=True, help="Matches in the batch.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def bench_env(seconds: float, repeats: int, matches: int, as_json: bool) -> None:
+    """Environment speed on one core: agent steps per second, both observations made."""
+    from benchmarks.env import format_env_bench, run_env_bench
+
+    result = run_env_bench(seconds, repeats, matches)
+    click.echo(json.dumps(result) if as_json else format_env_bench(result))
+
+
 def main() -> None:
     cli(prog_name="main.py")
 

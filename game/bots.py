@@ -1,5 +1,8 @@
 """Scripted opponents. Each is a controller: ``reset(seed)`` then ``act(world, player) -> action``.
 
+Bots with memory also have ``state_dict()`` / ``load_state_dict(state)`` (JSON-compatible), so a
+training run can stop mid-match and resume exactly.
+
 Bots read the world state directly (agents read pixels). Any randomness a bot uses comes from
 its own ``numpy.random.Generator``, seeded by ``reset``, never from the world's stream, so adding
 or swapping a bot never changes how the match itself unfolds for the same actions.
@@ -16,6 +19,7 @@ or swapping a bot never changes how the match itself unfolds for the same action
 from __future__ import annotations
 
 import math
+from collections import deque
 
 import numpy as np
 
@@ -63,6 +67,13 @@ class RandomBot:
         self._action = 0
         self._until_tick = -1
 
+    def state_dict(self) -> dict:
+        return {"rng": self._rng.bit_generator.state, "action": self._action, "until": self._until_tick}
+
+    def load_state_dict(self, state: dict) -> None:
+        self._rng.bit_generator.state = state["rng"]
+        self._action, self._until_tick = state["action"], state["until"]
+
     def act(self, world: World, player: int) -> int:
         if world.tick >= self._until_tick:
             self._action = int(self._rng.integers(NUM_ACTIONS))
@@ -104,8 +115,10 @@ class AimBot:
     about to touch it, backs away from it (or flies on, if the asteroid is behind). With no enemy
     to shoot (dead or invulnerable for long) it shoots the nearest asteroid for points.
 
-    ``aim_noise_rad`` (0 by default) adds a fixed random aiming error per shot, drawn from the
-    bot's own generator, for an easier variant.
+    Like a person, it reacts late: it sees the enemy ship as it was ``reaction_s`` ago (0.2 s,
+    a quick human reaction time) and extrapolates from there, so it hits a ship that flies
+    steadily but is fooled by sudden changes. ``aim_noise_rad`` (0 by default) adds a random
+    aiming error per shot, drawn from the bot's own generator, for an easier variant.
     """
 
     name = "aimbot"
@@ -116,31 +129,52 @@ class AimBot:
         near_px: float = 220.0,
         danger_px: float = 30.0,
         lookahead_s: float = 0.5,
+        reaction_s: float = 0.2,
         aim_noise_rad: float = 0.0,
     ) -> None:
         self.far_px = far_px
         self.near_px = near_px
         self.danger_px = danger_px
         self.lookahead_s = lookahead_s
+        self.reaction_s = reaction_s
         self.aim_noise_rad = aim_noise_rad
         self.reset(None)
 
     def reset(self, seed: int | None = None) -> None:
         self._rng = np.random.default_rng(seed)
         self._noise = 0.0
+        self._seen: deque[tuple] = deque()  # what it saw of the enemy, oldest first
+
+    def state_dict(self) -> dict:
+        return {"rng": self._rng.bit_generator.state, "noise": self._noise, "seen": [list(s) for s in self._seen]}
+
+    def load_state_dict(self, state: dict) -> None:
+        self._rng.bit_generator.state = state["rng"]
+        self._noise = state["noise"]
+        self._seen = deque(tuple(s) for s in state["seen"])
+
+    def _perceive(self, world: World, foe) -> tuple:
+        """The enemy as seen ``reaction_s`` ago: (alive, x, y, vx, vy, invulnerable ticks), extrapolated."""
+        delay = world.rules.ticks(self.reaction_s)
+        self._seen.append((world.tick, foe.alive, foe.x, foe.y, foe.vx, foe.vy, foe.invulnerable))
+        while len(self._seen) > 1 and self._seen[1][0] <= world.tick - delay:
+            self._seen.popleft()
+        tick, alive, x, y, vx, vy, invulnerable = self._seen[0]
+        age = (world.tick - tick) * world.rules.dt_s
+        return alive, x + vx * age, y + vy * age, vx, vy, max(0, invulnerable - (world.tick - tick))
 
     def act(self, world: World, player: int) -> int:
         me = world.ships[player]
+        foe_alive, fx, fy, fvx, fvy, f_invulnerable = self._perceive(world, world.ships[1 - player])
         if not me.alive:
             return 0
         rules = world.rules
-        foe = world.ships[1 - player]
         bullet_speed = rules.bullet_speed_px_s
 
         # --- choose what to shoot at --------------------------------------------------------
         target = None  # (x, y, vx, vy, radius, hittable_after_s)
-        if foe.alive:
-            target = (foe.x, foe.y, foe.vx, foe.vy, rules.ship_radius_px, foe.invulnerable * rules.dt_s)
+        if foe_alive:
+            target = (fx, fy, fvx, fvy, rules.ship_radius_px, f_invulnerable * rules.dt_s)
         if (target is None or target[5] > 0.6) and world.asteroids:
             nearest = min(world.asteroids, key=lambda a: (a.x - me.x) ** 2 + (a.y - me.y) ** 2)
             speed = rules.asteroid_speed_px_s
@@ -174,8 +208,8 @@ class AimBot:
 
         # --- keep a good distance from the enemy --------------------------------------------
         thrust = THRUST_NONE
-        if foe.alive:
-            gap = math.hypot(foe.x - me.x, foe.y - me.y)
+        if foe_alive:
+            gap = math.hypot(fx - me.x, fy - me.y)
             if gap > self.far_px:
                 thrust = THRUST_FORWARD
             elif gap < self.near_px:

@@ -139,6 +139,27 @@ class Match:
     def terminated(self) -> bool:
         return self.world.over and not self.world.timed_out
 
+    def state_dict(self) -> dict:
+        """The match mid-flight, JSON-compatible except ``stack`` (an array)."""
+        return {
+            "world": self.world.state_dict(),
+            "base_seed": self.base_seed,
+            "match_index": self.match_index,
+            "stack": self.stack.copy(),
+            "controllers": [
+                c.state_dict() if c is not None and hasattr(c, "state_dict") else None for c in self.controllers
+            ],
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore :meth:`state_dict`; the same kinds of controllers must already be in place."""
+        self.world.load_state_dict(state["world"])
+        self.base_seed, self.match_index = state["base_seed"], state["match_index"]
+        self.stack[...] = state["stack"]
+        for controller, saved in zip(self.controllers, state["controllers"]):
+            if controller is not None and saved is not None:
+                controller.load_state_dict(saved)
+
     @property
     def truncated(self) -> bool:
         return self.world.timed_out

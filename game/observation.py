@@ -103,14 +103,14 @@ class ObservationRenderer:
         rules = world.rules
         surface = self._surfaces[player]
         pixels = self._pixels[player]
-        pixels.fill(BACKGROUND)
         scale = cfg.height / rules.arena_height_px
         mirror = cfg.mirror_player2 and player == 1
         # a mirrored view draws every x as (arena width - x); headings h become pi - h
         x0, sx = (rules.arena_width_px * scale, -scale) if mirror else (0.0, scale)
         draw_line = pygame.draw.line
-        draw_circle = pygame.draw.circle
 
+        pixels.fill(BACKGROUND)
+        draw_circle = pygame.draw.circle
         for a in world.asteroids:
             draw_circle(surface, ASTEROID, (x0 + a.x * sx, a.y * scale), max(a.radius * scale, 1.0))
 

@@ -67,8 +67,14 @@ class Rules:
     score_asteroid: int = 10
     score_kill: int = 50  # the killed ship's owner loses this, the other player gains it
 
-    # --- derived values, in ticks (computed once) -----------------------------------------
+    # --- derived values, in ticks (computed once, in __post_init__) -----------------------
     dt_s: float = field(init=False)
+    time_limit_ticks: int = field(init=False)
+    respawn_delay_ticks: int = field(init=False)
+    invulnerable_ticks: int = field(init=False)
+    fire_cooldown_ticks: int = field(init=False)
+    asteroid_retarget_ticks: int = field(init=False)
+    asteroid_spawn_chance_per_tick: float = field(init=False)
 
     def __post_init__(self) -> None:
         if self.tick_rate <= 0:
@@ -77,35 +83,21 @@ class Rules:
             raise ValueError("asteroid_spawn_weights must sum to 1")
         if len(self.asteroid_spawn_weights) != len(self.asteroid_spawn_radii_px):
             raise ValueError("asteroid_spawn_weights and asteroid_spawn_radii_px differ in length")
-        object.__setattr__(self, "dt_s", 1.0 / self.tick_rate)
+        derived = {
+            "dt_s": 1.0 / self.tick_rate,
+            "time_limit_ticks": self.ticks(self.time_limit_s),
+            "respawn_delay_ticks": self.ticks(self.respawn_delay_s),
+            "invulnerable_ticks": self.ticks(self.invulnerable_s),
+            "fire_cooldown_ticks": self.ticks(self.fire_cooldown_s),
+            "asteroid_retarget_ticks": self.ticks(self.asteroid_retarget_s),
+            "asteroid_spawn_chance_per_tick": self.asteroid_spawn_per_s / self.tick_rate,
+        }
+        for name, value in derived.items():
+            object.__setattr__(self, name, value)  # frozen: set once here
 
     def ticks(self, seconds: float) -> int:
         """Whole ticks in ``seconds`` (rounded), the only conversion from time to ticks."""
         return int(round(seconds * self.tick_rate))
-
-    @property
-    def time_limit_ticks(self) -> int:
-        return self.ticks(self.time_limit_s)
-
-    @property
-    def respawn_delay_ticks(self) -> int:
-        return self.ticks(self.respawn_delay_s)
-
-    @property
-    def invulnerable_ticks(self) -> int:
-        return self.ticks(self.invulnerable_s)
-
-    @property
-    def fire_cooldown_ticks(self) -> int:
-        return self.ticks(self.fire_cooldown_s)
-
-    @property
-    def asteroid_retarget_ticks(self) -> int:
-        return self.ticks(self.asteroid_retarget_s)
-
-    @property
-    def asteroid_spawn_chance_per_tick(self) -> float:
-        return self.asteroid_spawn_per_s / self.tick_rate
 
 
 DEFAULT_RULES = Rules()

@@ -83,7 +83,7 @@ class Asteroid:
     radius: float
     heading: float  # drift direction, radians
     target_heading: float  # the heading it slowly turns towards
-    retarget_in: int  # ticks until a new target heading is drawn
+    retarget_tick: int  # when a new target heading is drawn
     vx: float  # px per tick, kept in step with the heading
     vy: float
     born_tick: int  # the drawn shape turns with the match time: see angle_at()
@@ -243,12 +243,12 @@ class World:
         max_turn = r.asteroid_turn_rad_s * r.dt_s
         w = r.arena_width_px
         h = r.arena_height_px
-        kept = []
+        tick = self.tick
+        gone = False
         for a in self.asteroids:
-            a.retarget_in -= 1
-            if a.retarget_in <= 0:
+            if a.retarget_tick <= tick:
                 a.target_heading = float(self.rng.uniform(0.0, TAU))
-                a.retarget_in = r.asteroid_retarget_ticks
+                a.retarget_tick = tick + r.asteroid_retarget_ticks
             if a.heading != a.target_heading:
                 # turn the short way round towards the target, at most max_turn per tick
                 diff = (a.target_heading - a.heading + math.pi) % TAU - math.pi
@@ -258,12 +258,15 @@ class World:
                     a.heading = (a.heading + (max_turn if diff > 0 else -max_turn)) % TAU
                 a.vx = math.cos(a.heading) * step_px
                 a.vy = math.sin(a.heading) * step_px
-            a.x += a.vx
-            a.y += a.vy
+            x = a.x = a.x + a.vx
+            y = a.y = a.y + a.vy
             rad = a.radius
-            if -rad <= a.x <= w + rad and -rad <= a.y <= h + rad:
-                kept.append(a)
-        self.asteroids = kept
+            if not (-rad <= x <= w + rad and -rad <= y <= h + rad):
+                gone = True
+        if gone:  # rare: rebuild the list only when one has drifted out
+            self.asteroids = [
+                a for a in self.asteroids if -a.radius <= a.x <= w + a.radius and -a.radius <= a.y <= h + a.radius
+            ]
 
     def _collide(self, events: list[Event]) -> None:
         r = self.rules
@@ -348,10 +351,11 @@ class World:
                     events.append(Event("respawn", ship.player, ship.x, ship.y))
 
     def _check_end(self, events: list[Event]) -> None:
-        out = [ship.lives <= 0 for ship in self.ships]
-        if any(out):
+        out0 = self.ships[0].lives <= 0
+        out1 = self.ships[1].lives <= 0
+        if out0 or out1:
             self.over = True
-            self.winner = None if all(out) else out.index(False)
+            self.winner = None if out0 and out1 else (1 if out0 else 0)
         elif self.tick >= self.rules.time_limit_ticks:
             self.over = True
             self.timed_out = True
@@ -370,7 +374,7 @@ class World:
             radius=radius,
             heading=heading,
             target_heading=heading,
-            retarget_in=int(rng.integers(1, r.asteroid_retarget_ticks + 1)),
+            retarget_tick=self.tick + int(rng.integers(1, r.asteroid_retarget_ticks + 1)),
             vx=math.cos(heading) * step_px,
             vy=math.sin(heading) * step_px,
             born_tick=self.tick,
@@ -417,6 +421,33 @@ class World:
             tuple(_fields(a) for a in self.asteroids),
             self.rng.bit_generator.state["state"]["state"],
         )
+
+    def state_dict(self) -> dict:
+        """The whole match as JSON-compatible values (for checkpoints; no pickle)."""
+        return {
+            "seed": self.seed,
+            "tick": self.tick,
+            "over": self.over,
+            "winner": self.winner,
+            "timed_out": self.timed_out,
+            "rng": self.rng.bit_generator.state,
+            "ships": [list(_fields(s)) for s in self.ships],
+            "bullets": [list(_fields(b)) for b in self.bullets],
+            "asteroids": [list(_fields(a)) for a in self.asteroids],
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore a match saved by :meth:`state_dict` (same rules assumed)."""
+        self.seed = state["seed"]
+        self.tick = state["tick"]
+        self.over = state["over"]
+        self.winner = state["winner"]
+        self.timed_out = state["timed_out"]
+        self.rng = np.random.default_rng()
+        self.rng.bit_generator.state = state["rng"]
+        self.ships = tuple(Ship(*values) for values in state["ships"])  # type: ignore[assignment]
+        self.bullets = [Bullet(*values) for values in state["bullets"]]
+        self.asteroids = [Asteroid(*values) for values in state["asteroids"]]
 
 
 def _fields(obj: object) -> tuple:
