@@ -22,7 +22,7 @@ from game.app.layout import FPS, TITLE, WINDOW_SIZE, Fonts, make_icon
 from game.app.menu import MenuScene
 from game.app.play import MakeController, MatchScene, MatchSetup, build_controllers
 from game.app.sound import Sounds
-from game.controllers import ControllerError
+from game.controllers import Controller, ControllerError
 
 Scene = MenuScene | MatchScene
 
@@ -55,8 +55,9 @@ def toggle_fullscreen() -> None:
 class App:
     """The interactive program. ``run`` plays until quit (or ``max_frames``) and can be called again.
 
-    With ``start`` given the app opens on that match and quits when the match is left
-    (``python main.py play``); otherwise it opens on the menu and returns to it after matches.
+    With ``start`` given the app opens on that match (flown by ``start_controllers``, or by
+    controllers built for it) and quits when the match is left (``python main.py play``);
+    otherwise it opens on the menu and returns to it after matches.
     ``result`` says why :meth:`run` stopped: ``"quit"`` or ``"error"`` (then ``error`` is the
     message of the controller that failed), or None while the app can go on.
     """
@@ -69,7 +70,7 @@ class App:
         fullscreen: bool = False,
         mute: bool = False,
         start: MatchSetup | None = None,
-        start_controllers: tuple | None = None,
+        start_controllers: tuple[Controller, Controller] | None = None,
     ) -> None:
         self.make_controller = make_controller
         self.opponents = list(opponents)
@@ -91,7 +92,7 @@ class App:
             self.scene = self._menu()
 
     def _menu(self, message: str = "") -> MenuScene:
-        return MenuScene(self.opponents, self.fonts, seed=self.seed, message=message)
+        return MenuScene(self.opponents, self.hud, seed=self.seed, message=message)
 
     # --- the loop ------------------------------------------------------------------------
     def run(self, max_frames: int | None = None) -> str | None:

@@ -29,6 +29,7 @@ from game.app.layout import (
     Color,
     Fonts,
     dim,
+    panel,
 )
 from game.render import pentagon
 from game.world import World
@@ -122,23 +123,29 @@ class Hud:
 
     # --- overlays on the arena -----------------------------------------------------------
     def draw_pause(self, surface: pygame.Surface, esc_does: str = "menu") -> None:
-        dim(surface, ARENA_RECT, 160)
+        dim(surface, ARENA_RECT, 110)
         cx, cy = ARENA_RECT.center
-        self.fonts.blit(surface, "PAUSED", 84, ACCENT, center=(cx, cy - 30))
+        panel(surface, pygame.Rect(0, 0, 520, 170).move(cx - 260, cy - 85), ACCENT)
+        self.fonts.blit(surface, "PAUSED", 84, ACCENT, center=(cx, cy - 26))
         hint = f"P: resume     R: restart     Esc: {esc_does}"
-        self.fonts.blit(surface, hint, 30, TEXT, center=(cx, cy + 30))
+        self.fonts.blit(surface, hint, 30, TEXT, center=(cx, cy + 40))
 
     def draw_banner(self, surface: pygame.Surface, world: World, esc_does: str = "menu") -> None:
         """The end of the match: who won, the final scores, and what to press next."""
-        dim(surface, ARENA_RECT, 130)
+        dim(surface, ARENA_RECT, 90)
         cx, cy = ARENA_RECT.center
         if world.winner is None:
             title, color = "Draw", ACCENT
-            detail = "Time is up" if world.timed_out else "Both ships were lost at once"
+            detail = "time is up" if world.timed_out else "both ships lost at once"
         else:
             title, color = f"The winner is Player {world.winner + 1}", PLAYER_COLORS[world.winner]
-            detail = None
-        self.fonts.blit(surface, title, 76, color, center=(cx, cy - 44))
-        scores = f"{world.ships[0].score}  :  {world.ships[1].score}"
-        self.fonts.blit(surface, scores if detail is None else f"{detail}     {scores}", 32, TEXT, center=(cx, cy + 8))
-        self.fonts.blit(surface, f"R: play again, Esc: {esc_does}", 30, TEXT_DIM, center=(cx, cy + 52))
+            detail = ""
+        panel(surface, pygame.Rect(0, 0, 720, 210).move(cx - 360, cy - 105), color)
+        self.fonts.blit(surface, title, 76, color, center=(cx, cy - (64 if detail else 50)))
+        if detail:
+            self.fonts.blit(surface, detail, 26, TEXT_DIM, center=(cx, cy - 22))
+        p1, p2 = PLAYER_COLORS
+        row = [("Player 1  ", p1), (f"{world.ships[0].score}", TEXT), ("  :  ", TEXT_DIM)]
+        row += [(f"{world.ships[1].score}", TEXT), ("  Player 2", p2)]
+        self.fonts.blit_row(surface, row, 32, (cx, cy + (14 if detail else 8)))
+        self.fonts.blit(surface, f"R: play again, Esc: {esc_does}", 30, TEXT_DIM, center=(cx, cy + 60))

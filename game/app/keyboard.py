@@ -61,8 +61,12 @@ def action_from_keys(pressed: PressedKeys, keymap: KeyMap) -> int:
 
     forward, backward = held(keymap.forward), held(keymap.backward)
     left, right = held(keymap.left), held(keymap.right)
-    thrust = THRUST_FORWARD if forward and not backward else THRUST_BACKWARD if backward and not forward else THRUST_NONE
-    turn = TURN_LEFT if left and not right else TURN_RIGHT if right and not left else TURN_NONE
+    thrust = THRUST_NONE
+    if forward != backward:  # both held: they cancel out
+        thrust = THRUST_FORWARD if forward else THRUST_BACKWARD
+    turn = TURN_NONE
+    if left != right:
+        turn = TURN_LEFT if left else TURN_RIGHT
     return encode(thrust, turn, held(keymap.fire))
 
 

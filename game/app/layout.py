@@ -7,6 +7,8 @@ fullscreen scales this whole picture without changing any coordinates here.
 
 from __future__ import annotations
 
+import math
+
 import pygame
 
 from game.render import BACKGROUND, PLAYER_COLORS, pentagon
@@ -59,6 +61,20 @@ class Fonts:
             surface = self._texts[key] = self.font(size).render(text, True, color)
         return surface
 
+    def blit_row(
+        self, target: pygame.Surface, parts: list[tuple[str, Color]], size: int, center: tuple[int, int]
+    ) -> pygame.Rect:
+        """Several pieces of text in their own colours, side by side, centred on ``center``."""
+        surfaces = [self.text(text, size, color) for text, color in parts]
+        width = sum(s.get_width() for s in surfaces)
+        height = max(s.get_height() for s in surfaces)
+        x = center[0] - width // 2
+        top = center[1] - height // 2
+        for s in surfaces:
+            target.blit(s, (x, top + (height - s.get_height()) // 2))
+            x += s.get_width()
+        return pygame.Rect(center[0] - width // 2, top, width, height)
+
     def blit(self, target: pygame.Surface, text: str, size: int, color: Color, **anchor: object) -> pygame.Rect:
         """Draw ``text`` placed by a Rect keyword, e.g. ``center=(x, y)`` or ``midleft=(x, y)``."""
         surface = self.text(text, size, color)
@@ -71,10 +87,18 @@ def make_icon(size: int = 64) -> pygame.Surface:
     """The window icon: player 1's pentagon ship on the arena's slate gray."""
     icon = pygame.Surface((size, size), pygame.SRCALPHA)
     pygame.draw.circle(icon, ARENA_BG, (size / 2, size / 2), size / 2)
-    points = pentagon(size / 2, size / 2 + size * 0.03, -1.5707963, size * 0.36)
+    points = pentagon(size / 2, size / 2 + size * 0.03, -math.pi / 2, size * 0.36)
     pygame.draw.polygon(icon, PLAYER_COLORS[0], points)
     pygame.draw.line(icon, ARENA_BG, (size / 2, size / 2), points[0], max(1, size // 16))
     return icon
+
+
+def panel(surface: pygame.Surface, rect: pygame.Rect, border: Color = PANEL_EDGE, alpha: int = 225) -> None:
+    """A translucent dark box with a rounded coloured border, for text over the arena."""
+    box = pygame.Surface(rect.size, pygame.SRCALPHA)
+    pygame.draw.rect(box, (*PANEL_BG, alpha), box.get_rect(), border_radius=10)
+    pygame.draw.rect(box, border, box.get_rect(), 2, border_radius=10)
+    surface.blit(box, rect.topleft)
 
 
 def dim(surface: pygame.Surface, rect: pygame.Rect, alpha: int = 150) -> None:

@@ -14,31 +14,29 @@ from dataclasses import dataclass
 
 import pygame
 
+from game.app.hud import Hud
 from game.app.layout import (
     ACCENT,
     ARENA_RECT,
     HELP_RECT,
-    HUD_RECT,
     PANEL_BG,
     PANEL_EDGE,
-    PLAYER_COLORS,
     TEXT,
     TEXT_DIM,
     WARNING,
     WINDOW_SIZE,
-    Fonts,
     dim,
 )
 from game.bots import AimBot
 from game.match import match_seeds
-from game.render import Effects, WorldRenderer, pentagon
+from game.render import Effects, WorldRenderer
 from game.world import World
 
 TITLE_TEXT = "ASTEROIDS DUEL"
 DEFAULT_BOT = "aimbot"
 ITEM_HEIGHT = 44
 MAX_VISIBLE_ITEMS = 8  # longer lists scroll
-ITEMS_TOP = 250
+ITEMS_TOP = 268
 MENU_WIDTH = 420
 HELP_TEXT = "Up/Down choose   Enter select   Esc back   M mute   F11 fullscreen"
 SELECT_KEYS = (pygame.K_RETURN, pygame.K_KP_ENTER, pygame.K_SPACE)
@@ -69,11 +67,12 @@ class MenuScene:
     ``message`` is shown under the menu (e.g. why the last match could not start).
     """
 
-    def __init__(self, opponents: list[str], fonts: Fonts, seed: int, message: str = "") -> None:
+    def __init__(self, opponents: list[str], hud: Hud, seed: int, message: str = "") -> None:
         if not opponents:
             raise ValueError("the menu needs at least one opponent")
         self.opponents = list(opponents)
-        self.fonts = fonts
+        self.hud = hud
+        self.fonts = hud.fonts
         self.message = message
         self.outcome: tuple[str, ...] | None = None
         self.pages = [Page("main", "", list(MAIN_ITEMS))]
@@ -195,15 +194,15 @@ class MenuScene:
     # --- draw ----------------------------------------------------------------------------
     def draw(self, surface: pygame.Surface) -> None:
         self._renderer.draw(surface.subsurface(ARENA_RECT), self._demo, self._effects)
-        surface.fill(PANEL_BG, HUD_RECT)
+        self.hud.draw_bar(surface, self._demo, ("demo", "demo"))
+        dim(surface, surface.get_rect(), 165)
         surface.fill(PANEL_BG, HELP_RECT)
-        dim(surface, surface.get_rect(), 170)
         cx = WINDOW_SIZE[0] // 2
-        self.fonts.blit(surface, TITLE_TEXT, 112, ACCENT, center=(cx, 120))
-        self.fonts.blit(surface, "two ships, one arena, three lives each", 28, TEXT_DIM, center=(cx, 182))
+        self.fonts.blit(surface, TITLE_TEXT, 112, ACCENT, center=(cx, 130))
+        self.fonts.blit(surface, "two ships, one arena, three lives each", 28, TEXT_DIM, center=(cx, 188))
         page = self.page
         if page.title:
-            self.fonts.blit(surface, page.title, 32, TEXT, center=(cx, ITEMS_TOP - 26))
+            self.fonts.blit(surface, page.title, 32, TEXT, center=(cx, ITEMS_TOP - 24))
         for index, rect in self.item_rects():
             selected = index == page.selected
             if selected:
@@ -222,6 +221,3 @@ class MenuScene:
             self.fonts.blit(surface, self.message, 24, WARNING, center=(cx, ARENA_RECT.bottom - 30))
         pygame.draw.line(surface, PANEL_EDGE, HELP_RECT.topleft, HELP_RECT.topright)
         self.fonts.blit(surface, HELP_TEXT, 20, TEXT_DIM, center=HELP_RECT.center)
-        for player in (0, 1):  # the two ships' colours, a small hint of what the game is
-            x = cx + (-1 if player == 0 else 1) * (MENU_WIDTH // 2 + 60)
-            pygame.draw.polygon(surface, PLAYER_COLORS[player], pentagon(x, ITEMS_TOP + 60, -1.5708, 22))

@@ -12,6 +12,8 @@ If the mixer cannot start (no audio device, no driver, pygame built without it) 
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 import numpy as np
 import pygame
 
@@ -22,7 +24,9 @@ BUFFER_SAMPLES = 512  # small, so a shot is heard when it is fired
 MIXER_CHANNELS = 24  # sounds playing at once; more are dropped quietly
 SYNTH_SEED = 1234  # the noise of the explosions is the same every run
 SMALL_ASTEROID_PX = 30.0  # asteroids up to this radius use the higher-pitched burst
-VOLUMES = {"fire": 0.22, "asteroid": 0.5, "asteroid_small": 0.45, "ship": 0.8, "respawn": 0.4, "match_over": 0.55}
+VOLUMES = MappingProxyType(
+    {"fire": 0.22, "asteroid": 0.5, "asteroid_small": 0.45, "ship": 0.8, "respawn": 0.4, "match_over": 0.55}
+)
 
 
 def _time(seconds: float, rate: int) -> np.ndarray:

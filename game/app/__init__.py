@@ -1,0 +1,71 @@
+"""The interactive program: a window with a menu, matches with HUD and sound, and screenshots.
+
+Entry points (called by ``main.py``):
+
+- :func:`run_app` opens the menu (Human vs Human, Human vs AI, Bot vs Bot, Quit);
+- :func:`run_match` starts one match directly and quits when it is left.
+
+Modules: ``app`` (window and loop), ``menu``, ``play`` (the match screen), ``hud``,
+``keyboard`` (keyboard controllers), ``sound`` (synthesised effects), ``layout`` (sizes,
+colours, fonts), ``screenshot``.
+"""
+
+from __future__ import annotations
+
+from game.app.app import App, fresh_seed
+from game.app.play import MakeController, MatchSetup, build_controllers
+from game.controllers import ControllerError
+
+__all__ = ["run_app", "run_match"]
+
+
+def run_app(
+    make_controller: MakeController,
+    opponents: list[str],
+    seed: int | None = None,
+    fullscreen: bool = False,
+    mute: bool = False,
+) -> None:
+    """Open the window on the main menu and play until the user quits.
+
+    ``make_controller(spec)`` builds the controller for a bot spec from ``opponents`` (humans
+    get keyboard controllers here). A controller that fails shows its message on the menu.
+    """
+    app = App(make_controller, opponents, seed=seed, fullscreen=fullscreen, mute=mute)
+    try:
+        app.run()
+    finally:
+        app.close()
+
+
+def run_match(
+    p1: str,
+    p2: str,
+    make_controller: MakeController,
+    seed: int | None = None,
+    fullscreen: bool = False,
+    mute: bool = False,
+    max_frames: int | None = None,
+    screenshot: str | None = None,
+) -> None:
+    """Play one match of ``p1`` against ``p2`` ("human" or a bot spec) until the user leaves it.
+
+    R plays again with the next seed of the series; Esc on the pause screen or after the match
+    quits. ``max_frames`` stops after that many frames (for headless runs); ``screenshot``
+    saves the last frame as a PNG. Raises :class:`ControllerError` (after closing the window)
+    when a controller cannot be built or fails during the match.
+    """
+    app_seed = fresh_seed() if seed is None else seed
+    setup = MatchSetup(p1, p2, app_seed)
+    controllers = build_controllers(setup, make_controller)  # fails before any window opens
+    app = App(
+        make_controller, [], seed=app_seed, fullscreen=fullscreen, mute=mute, start=setup, start_controllers=controllers
+    )
+    try:
+        app.run(max_frames)
+        if screenshot:
+            app.save_screenshot(screenshot)
+    finally:
+        app.close()
+    if app.result == "error":
+        raise ControllerError(app.error or "a controller failed")
