@@ -19,29 +19,65 @@ from game.controllers import CheckedController, Controller, ControllerError, as_
 CONTROLLER_HELP = (
     "A controller is 'human', one of the bots ("
     + ", ".join(sorted(BOTS))
-    + "), or module:attr naming a Python object with reset(seed) and act(world, player)."
+    + "), the name of a saved agent, or module:attr naming a Python object with reset(seed) and act(world, player)."
 )
 
 
-def make_controller(spec: str) -> Controller:
-    """Build the controller named by ``spec`` (not 'human', which only the window provides)."""
-    if spec in BOTS:
-        return BOTS[spec]()
-    if ":" in spec:
-        return CheckedController(as_controller(load_object(spec), spec), spec)
-    raise ControllerError(f"unknown controller {spec!r}; {CONTROLLER_HELP}")
+class ControllerFactory:
+    """Builds controllers from specs: bot names, saved agents (loaded once) and module:attr."""
+
+    def __init__(self, saves_dir: str | None = None, greedy: bool = False) -> None:
+        from pathlib import Path
+
+        self.saves_dir = Path(saves_dir) if saves_dir else None
+        self.greedy = greedy
+        self._agents: dict = {}
+
+    def __call__(self, spec: str) -> Controller:
+        """The controller named by ``spec`` (not 'human', which only the window provides)."""
+        if spec in BOTS:
+            return BOTS[spec]()
+        if ":" in spec:
+            return CheckedController(as_controller(load_object(spec), spec), spec)
+        return self._agent(spec)
+
+    def _agent(self, name: str) -> Controller:
+        from agent import saves
+        from agent.controller import AgentController
+        from agent.session import load_policy
+
+        if name not in self._agents:
+            try:
+                path = saves.agent_dir(name, self.saves_dir) / saves.AGENT_FILE
+            except saves.SaveError:
+                raise ControllerError(f"unknown controller {name!r}; {CONTROLLER_HELP}") from None
+            if not path.exists():
+                raise ControllerError(f"unknown controller {name!r}; {CONTROLLER_HELP}")
+            try:
+                self._agents[name] = load_policy(path)
+            except saves.SaveError as error:
+                raise ControllerError(str(error)) from None
+        policy, observation, _ = self._agents[name]
+        return AgentController(policy, observation, greedy=self.greedy, name=name)
 
 
-def _check_spec(spec: str, allow_human: bool) -> None:
+def _check_spec(spec: str, factory: ControllerFactory, allow_human: bool) -> None:
     """Fail early, with one sentence, on a controller that cannot be built."""
     if spec == "human":
         if not allow_human:
             raise click.BadParameter("'human' needs the game window; use it with 'play'")
         return
     try:
-        make_controller(spec)
+        factory(spec)
     except ControllerError as error:
         raise click.BadParameter(str(error)) from None
+
+
+def _saves_option(function):
+    return click.option(
+        "--saves", "saves_dir", type=click.Path(file_okay=False), default=None, envvar="ASTEROIDS_DUEL_SAVES",
+        help="Folder of saved agents [default: the project's saves/; env ASTEROIDS_DUEL_SAVES].",
+    )(function)
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -57,7 +93,8 @@ def cli(ctx: click.Context, seed: int | None, fullscreen: bool, mute: bool) -> N
     if ctx.invoked_subcommand is None:
         from game.app import run_app
 
-        _run_window(lambda: run_app(make_controller, sorted(BOTS), seed=seed, fullscreen=fullscreen, mute=mute))
+        factory = ControllerFactory()
+        _run_window(lambda: run_app(factory, sorted(BOTS), seed=seed, fullscreen=fullscreen, mute=mute))
 
 
 def _run_window(start) -> None:
@@ -80,18 +117,22 @@ def _run_window(start) -> None:
 @click.option("--mute", is_flag=True, help="Start with sound off (M toggles).")
 @click.option("--screenshot", type=click.Path(dir_okay=False), default=None, help="Save the last frame as a PNG here.")
 @click.option("--frames", type=click.IntRange(min=1), default=None, help="Quit by itself after this many frames.")
-def play(p1: str, p2: str, seed: int | None, fullscreen: bool, mute: bool, screenshot: str | None, frames: int | None) -> None:
+@click.option("--greedy", is_flag=True, help="Saved agents take their most likely action instead of sampling.")
+@_saves_option
+def play(p1: str, p2: str, seed: int | None, fullscreen: bool, mute: bool, screenshot: str | None,
+         frames: int | None, greedy: bool, saves_dir: str | None) -> None:
     """Start a match directly, e.g. --p1 human --p2 aimbot --seed 7.
 
     A controller is 'human', a bot name or module:attr. Esc or P pauses, R restarts after the
     match, M mutes, F11 toggles fullscreen.
     """
-    _check_spec(p1, allow_human=True)
-    _check_spec(p2, allow_human=True)
+    factory = ControllerFactory(saves_dir, greedy)
+    _check_spec(p1, factory, allow_human=True)
+    _check_spec(p2, factory, allow_human=True)
     from game.app import run_match
 
     _run_window(
-        lambda: run_match(p1, p2, make_controller, seed=seed, fullscreen=fullscreen, mute=mute,
+        lambda: run_match(p1, p2, factory, seed=seed, fullscreen=fullscreen, mute=mute,
                           max_frames=frames, screenshot=screenshot)
     )
 
@@ -102,7 +143,9 @@ def play(p1: str, p2: str, seed: int | None, fullscreen: bool, mute: bool, scree
 @click.option("--matches", type=click.IntRange(min=1), default=100, show_default=True, help="Matches to play.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the series (same seed, same result).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
-def eval_(a: str, b: str, matches: int, seed: int, as_json: bool) -> None:
+@click.option("--greedy", is_flag=True, help="Saved agents take their most likely action instead of sampling.")
+@_saves_option
+def eval_(a: str, b: str, matches: int, seed: int, as_json: bool, greedy: bool, saves_dir: str | None) -> None:
     """Play A against B headless, as fast as possible, and count wins, draws and losses.
 
     The two swap sides every match (A is player 1 in even matches). A match ends when a player
@@ -110,10 +153,11 @@ def eval_(a: str, b: str, matches: int, seed: int, as_json: bool) -> None:
     """
     from game.match import evaluate
 
-    _check_spec(a, allow_human=False)
-    _check_spec(b, allow_human=False)
+    factory = ControllerFactory(saves_dir, greedy)
+    _check_spec(a, factory, allow_human=False)
+    _check_spec(b, factory, allow_human=False)
     try:
-        result = evaluate(lambda: make_controller(a), lambda: make_controller(b), matches, seed, names=(a, b))
+        result = evaluate(lambda: factory(a), lambda: factory(b), matches, seed, names=(a, b))
     except ControllerError as error:
         raise click.ClickException(str(error)) from None
     if as_json:
@@ -159,6 +203,123 @@ def bench_env(seconds: float, repeats: int, matches: int, as_json: bool) -> None
 
     result = run_env_bench(seconds, repeats, matches)
     click.echo(json.dumps(result) if as_json else format_env_bench(result))
+
+
+def _train_options(function):
+    """One option per TrainConfig field (cleanrl style: the dataclass is the single source)."""
+    from dataclasses import MISSING, fields
+
+    from agent.trainer import TrainConfig
+
+    for f in reversed(fields(TrainConfig)):
+        flag = "--" + f.name.replace("_", "-")
+        help_text = f.metadata.get("help", "")
+        if f.type in ("bool", bool):
+            option = click.option(f"{flag}/--no-{f.name.replace('_', '-')}", f.name, default=None,
+                                  help=f"{help_text} [default: {f.default}]")
+        else:
+            kind = {"int": int, "float": float, "str": str}.get(str(f.type), str)
+            option = click.option(flag, f.name, type=kind, default=None,
+                                  help=f"{help_text} [default: {f.default if f.default is not MISSING else ''}]")
+        function = option(function)
+    return function
+
+
+@cli.command()
+@click.option("--name", required=True, help="Name of the agent (its folder in saves/).")
+@click.option("--minutes", type=click.FloatRange(min=0, min_open=True), default=None, help="Train for this long.")
+@click.option("--steps", type=click.IntRange(min=1), default=None, help="Or: train on this many more samples.")
+@click.option("--envs", type=click.IntRange(min=1), default=None, help="Matches played at once (= --num-matches).")
+@click.option("--resume", is_flag=True, help="Continue the agent NAME exactly where it stopped.")
+@click.option("--ego-view/--no-ego-view", default=None, help="Also show the agent a view turned with its ship.")
+@click.option("--frames", type=click.IntRange(min=1, max=8), default=None, help="Frames stacked per observation.")
+@click.option("--checkpoint-minutes", type=click.FloatRange(min=0), default=5.0, show_default=True,
+              help="Save a checkpoint this often.")
+@_saves_option
+@_train_options
+def train(name: str, minutes: float | None, steps: int | None, envs: int | None, resume: bool,
+          ego_view: bool | None, frames: int | None, checkpoint_minutes: float, saves_dir: str | None,
+          **overrides) -> None:
+    """Train an agent headless by self-play and against a league of opponents.
+
+    Progress (samples, samples per second, win rates against the bots, Elo, time left) is shown
+    as it goes; metrics are written to saves/NAME/metrics.jsonl; checkpoints every few minutes
+    and on Ctrl-C. Continue later with --resume.
+    """
+    from pathlib import Path
+
+    from agent.saves import SaveError
+    from agent.session import TrainingSession
+    from agent.trainer import TrainConfig
+
+    if (minutes is None) == (steps is None):
+        raise click.UsageError("give exactly one budget: --minutes M or --steps S")
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    if envs is not None:
+        overrides["num_matches"] = envs
+    seeing = {k: v for k, v in (("ego_view", ego_view), ("frames", frames)) if v is not None}
+    folder = Path(saves_dir) if saves_dir else None
+    try:
+        if resume:
+            if overrides or seeing:
+                raise click.UsageError("a resumed run keeps its settings; leave out "
+                                       + ", ".join("--" + k.replace("_", "-") for k in {**overrides, **seeing}))
+            session = TrainingSession.resume(name, folder)
+        else:
+            try:
+                config = TrainConfig(**overrides)
+            except ValueError as error:
+                raise click.UsageError(str(error)) from None
+            from game.env import ObservationConfig
+
+            session = TrainingSession.create(name, config, ObservationConfig(**seeing), saves_dir=folder)
+        progress = _Progress(session, minutes, steps)
+        session.run(steps=steps, minutes=minutes, checkpoint_minutes=checkpoint_minutes, on_update=progress.show)
+    except SaveError as error:
+        raise click.ClickException(str(error)) from None
+    progress.finish()
+
+
+class _Progress:
+    """A one-line progress display, refreshed after every update; evaluations get their own line."""
+
+    def __init__(self, session, minutes: float | None, steps: int | None) -> None:
+        import time
+
+        self.session = session
+        self.minutes, self.steps = minutes, steps
+        self.start_step = session.trainer.global_step
+        self.start = time.monotonic()
+        self.last_eval: dict = {}
+
+    def show(self, row: dict) -> None:
+        import time
+
+        from agent.session import seconds_to_text
+        from agent.trainer import EVAL_OPPONENTS
+
+        spent = time.monotonic() - self.start
+        done = row["step"] - self.start_step
+        if self.steps:
+            left = spent / max(done, 1) * (self.steps - done)
+        else:
+            left = self.minutes * 60 - spent
+        if "eval" in row:
+            self.last_eval = {k: row["eval"][k] for k in EVAL_OPPONENTS}
+            click.echo("\r" + " " * 100 + "\r", nl=False)
+            click.echo(f"[{seconds_to_text(row['elapsed_s'])}] eval after {row['step']:,} samples: "
+                       + ", ".join(f"vs {k} {row['eval'][k]:.2f} (kill share {row['eval'][k + '_kill_share']:.2f})"
+                                   for k in EVAL_OPPONENTS)
+                       + f"  Elo {row['elo']:.0f}")
+        wins = "  ".join(f"vs {k} {v:.2f}" for k, v in self.last_eval.items()) or "first evaluation pending"
+        line = (f"\r{row['step']:>10,} samples  {row['steps_per_s']:>5.0f}/s  {wins}  Elo {row['elo']:.0f}  "
+                f"{seconds_to_text(left)} left ")
+        click.echo(line, nl=False)
+
+    def finish(self) -> None:
+        t = self.session.trainer
+        click.echo(f"\nsaved {self.session.name!r}: {t.global_step:,} samples, {t.update} updates, "
+                   f"Elo {t.league.learner_rating:.0f}, in {self.session.folder}")
 
 
 def main() -> None:

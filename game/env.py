@@ -48,6 +48,11 @@ from game.rules import DEFAULT_RULES, Rules
 from game.spaces import Box, Discrete
 from game.world import World
 
+__all__ = [
+    "AGENTS", "BatchDuelEnv", "DuelEnv", "Match", "ObservationConfig", "PlayerEyes", "Rules",
+    "SingleAgentEnv", "World", "derive_seed", "match_info",
+]
+
 AGENTS = ("player_0", "player_1")
 _MIRROR = np.array(MIRRORED, dtype=np.int64)
 
@@ -109,8 +114,11 @@ class Match:
         for player, controller in enumerate(self.controllers):
             if controller is not None:
                 controller.reset(derive_seed(world_seed, player + 1))
+        views = self.config.views
         for player in (0, 1):
-            self.stack[player, :] = self.renderer.draw(self.world, player)
+            frame = self.renderer.draw(self.world, player)
+            for k in range(self.config.frames):
+                self.stack[player, k * views : (k + 1) * views] = frame
 
     def step(self, action0: int, action1: int) -> tuple[float, float]:
         """Hold the two actions for ``action_repeat`` ticks (or until the match ends); rewards."""
@@ -128,10 +136,11 @@ class Match:
                 action1 if c1 is None else c1.act(world, 1),
             ))
         stack = self.stack
-        stack[:, :-1] = stack[:, 1:]
+        views = self.config.views
+        stack[:, :-views] = stack[:, views:]
         draw = self.renderer.draw
-        stack[0, -1] = draw(world, 0)
-        stack[1, -1] = draw(world, 1)
+        stack[0, -views:] = draw(world, 0)
+        stack[1, -views:] = draw(world, 1)
         scale = 1.0 / self.rules.score_kill
         return (ships[0].score - before0) * scale, (ships[1].score - before1) * scale
 
@@ -163,6 +172,49 @@ class Match:
     @property
     def truncated(self) -> bool:
         return self.world.timed_out
+
+
+class PlayerEyes:
+    """One player's observations of a world, made exactly as the environments make them.
+
+    For controllers that fly a ship from pixels inside the game loop (the trained agent): call
+    :meth:`decide_now` every tick; when it says so, :meth:`look` gives the (K, H, W) stack to
+    decide from, and :meth:`to_world_action` turns the decision back into a world action (it
+    undoes the mirroring of player 2's view). Decisions are taken every ``action_repeat``
+    ticks, starting at a match's first tick, like :class:`Match`.
+    """
+
+    def __init__(self, observation: ObservationConfig = ObservationConfig(), player: int = 0) -> None:
+        self.config = observation
+        self.player = player
+        self.renderer = ObservationRenderer(observation)
+        self.stack = np.zeros(observation.shape, np.uint8)
+        self._started_tick: int | None = None
+
+    def reset(self) -> None:
+        """Forget the frames: the next decision fills the whole stack from one frame."""
+        self._started_tick = None
+
+    def decide_now(self, world: World) -> bool:
+        if self._started_tick is None or world.tick < self._started_tick:
+            return True
+        return (world.tick - self._started_tick) % self.config.action_repeat == 0
+
+    def look(self, world: World) -> np.ndarray:
+        """Draw the current frame and return the stack (a view, overwritten by the next look)."""
+        frame = self.renderer.draw(world, self.player)
+        views = self.config.views
+        if self._started_tick is None or world.tick < self._started_tick:
+            self._started_tick = world.tick
+            for k in range(self.config.frames):
+                self.stack[k * views : (k + 1) * views] = frame
+        else:
+            self.stack[:-views] = self.stack[views:]
+            self.stack[-views:] = frame
+        return self.stack
+
+    def to_world_action(self, action: int) -> int:
+        return MIRRORED[action] if self.config.mirror_player2 and self.player == 1 else action
 
 
 def _check_action(action: Any) -> int:
@@ -307,7 +359,7 @@ class DuelEnv:
 
     def state(self) -> np.ndarray:
         """A global view: both players' current frames side by side (PettingZoo's ``state``)."""
-        return np.concatenate([self.match.stack[0, -1], self.match.stack[1, -1]], axis=1)
+        return np.concatenate([self.match.stack[0, -1], self.match.stack[1, -1]], axis=1)  # newest images
 
     def close(self) -> None:
         self._rendering.close()
@@ -436,6 +488,11 @@ class BatchDuelEnv:
     @property
     def worlds(self) -> list[World]:
         return [m.world for m in self.matches]
+
+    @property
+    def observations(self) -> np.ndarray:
+        """The current (N, 2, K, H, W) observations, not copied (they change with every step)."""
+        return self._obs
 
     def set_controller(self, slot: int, player: int, controller: Controller | None) -> None:
         """Fly ``player`` of match ``slot`` by ``controller`` from that slot's next match on."""

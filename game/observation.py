@@ -51,6 +51,8 @@ class ObservationConfig:
     ship_scale: float = 1.6  # ships are drawn this many times their collision radius
     sight_px: float = 400.0  # length of the sight line from a ship's centre, arena px (0: none)
     mirror_player2: bool = True  # player 2 sees the arena mirrored left to right
+    ego_view: bool = False  # add a view turned with the own ship (centre, nose to the right)
+    ego_span_px: float = 1600.0  # arena px across the ego view's width
 
     def __post_init__(self) -> None:
         if self.width != 2 * self.height:
@@ -59,9 +61,14 @@ class ObservationConfig:
             raise ValueError("observation height must be >= 8, frames and action_repeat >= 1")
 
     @property
+    def views(self) -> int:
+        """Images drawn per frame: the arena, plus the ego view if asked for."""
+        return 2 if self.ego_view else 1
+
+    @property
     def shape(self) -> tuple[int, int, int]:
-        """(K, H, W) of one player's observation."""
-        return (self.frames, self.height, self.width)
+        """(K * views, H, W) of one player's observation: frames oldest first, views within a frame."""
+        return (self.frames * self.views, self.height, self.width)
 
 
 # gray levels, see the module docstring
@@ -88,55 +95,90 @@ class ObservationRenderer:
         self.config = config
         self._surfaces = []
         self._pixels = []  # (W, H) views; .T is the (H, W) frame
-        for _ in range(2):
+        for _ in range(config.views):
             surface = pygame.Surface((config.width, config.height), depth=8)
             surface.set_palette([(i, i, i) for i in range(256)])
             self._surfaces.append(surface)
             self._pixels.append(pygame.surfarray.pixels2d(surface))
+        self._frames = [np.zeros((config.views, config.height, config.width), np.uint8) for _ in range(2)]
 
     def draw(self, world: World, player: int) -> np.ndarray:
-        """Draw ``player``'s view of ``world`` and return it as a (H, W) uint8 array view.
+        """Draw ``player``'s view of ``world``: a (V, H, W) uint8 array (V = 2 with the ego view).
 
-        The view is overwritten by the next ``draw`` for the same player: copy it to keep it.
+        The array is overwritten by the next ``draw`` for the same player: copy it to keep it.
         """
         cfg = self.config
         rules = world.rules
-        surface = self._surfaces[player]
-        pixels = self._pixels[player]
+        out = self._frames[player]
         scale = cfg.height / rules.arena_height_px
         mirror = cfg.mirror_player2 and player == 1
-        # a mirrored view draws every x as (arena width - x); headings h become pi - h
-        x0, sx = (rules.arena_width_px * scale, -scale) if mirror else (0.0, scale)
-        draw_line = pygame.draw.line
+        if mirror:  # the mirrored view draws every x as (arena width - x); headings h become pi - h
+            x0 = rules.arena_width_px * scale
 
-        pixels.fill(BACKGROUND)
+            def arena_point(x: float, y: float) -> tuple[float, float]:
+                return x0 - x * scale, y * scale
+
+            def arena_angle(h: float) -> float:
+                return math.pi - h
+        else:
+
+            def arena_point(x: float, y: float) -> tuple[float, float]:
+                return x * scale, y * scale
+
+            def arena_angle(h: float) -> float:
+                return h
+
+        self._draw_scene(0, world, player, arena_point, arena_angle, scale, cfg.sight_px, True)
+        out[0] = self._pixels[0].T
+        if cfg.ego_view:
+            me = world.ships[player]
+            # the own ship in the (possibly mirrored) arena, then the arena turned about it
+            mx, my = (rules.arena_width_px - me.x if mirror else me.x), me.y
+            mh = arena_angle(me.heading)
+            cos_h, sin_h = math.cos(mh), math.sin(mh)
+            ego_scale = cfg.width / cfg.ego_span_px
+            half_w, half_h = cfg.width / 2, cfg.height / 2
+            sign = -1.0 if mirror else 1.0
+            wx = rules.arena_width_px if mirror else 0.0
+
+            def ego_point(x: float, y: float) -> tuple[float, float]:
+                dx, dy = wx + sign * x - mx, y - my
+                return (half_w + (dx * cos_h + dy * sin_h) * ego_scale,
+                        half_h + (dy * cos_h - dx * sin_h) * ego_scale)
+
+            def ego_angle(h: float) -> float:
+                return arena_angle(h) - mh
+
+            # the own sight line would be the same line in every ego frame: only the opponent's is drawn
+            self._draw_scene(1, world, player, ego_point, ego_angle, ego_scale, cfg.ego_span_px, False)
+            out[1] = self._pixels[1].T
+        return out
+
+    def _draw_scene(self, layer, world, player, point, angle, scale, sight_px, own_sight) -> None:
+        """Draw the scene on surface ``layer`` through the map ``point`` / ``angle`` at ``scale``."""
+        cfg = self.config
+        rules = world.rules
+        surface = self._surfaces[layer]
+        self._pixels[layer].fill(BACKGROUND)
+        draw_line = pygame.draw.line
         draw_circle = pygame.draw.circle
         for a in world.asteroids:
-            draw_circle(surface, ASTEROID, (x0 + a.x * sx, a.y * scale), max(a.radius * scale, 1.0))
+            draw_circle(surface, ASTEROID, point(a.x, a.y), max(a.radius * scale, 1.0))
 
         ships = world.ships
-        if cfg.sight_px > 0:
+        if sight_px > 0:
             for ship in ships:
-                if ship.alive:
+                if ship.alive and (own_sight or ship.player != player):
                     color = OWN_SIGHT if ship.player == player else OPPONENT_SIGHT
-                    start = (x0 + ship.x * sx, ship.y * scale)
-                    end = (
-                        x0 + (ship.x + math.cos(ship.heading) * cfg.sight_px) * sx,
-                        (ship.y + math.sin(ship.heading) * cfg.sight_px) * scale,
-                    )
-                    draw_line(surface, color, start, end)
+                    end = point(ship.x + math.cos(ship.heading) * sight_px, ship.y + math.sin(ship.heading) * sight_px)
+                    draw_line(surface, color, point(ship.x, ship.y), end)
 
         streak = rules.bullet_length_px / (rules.bullet_speed_px_s * rules.dt_s)
         for b in world.bullets:
             color = OWN_BULLET if b.owner == player else OPPONENT_BULLET
-            draw_line(
-                surface,
-                color,
-                (x0 + (b.x - b.vx * streak) * sx, (b.y - b.vy * streak) * scale),
-                (x0 + b.x * sx, b.y * scale),
-            )
+            draw_line(surface, color, point(b.x - b.vx * streak, b.y - b.vy * streak), point(b.x, b.y))
 
-        radius = rules.ship_radius_px * cfg.ship_scale
+        radius = rules.ship_radius_px * cfg.ship_scale * scale
         for ship in ships:
             if not ship.alive:
                 continue
@@ -145,17 +187,12 @@ class ObservationRenderer:
                 color = OWN_SHIP_INVULNERABLE if own else OPPONENT_SHIP_INVULNERABLE
             else:
                 color = OWN_SHIP if own else OPPONENT_SHIP
-            cx, cy = x0 + ship.x * sx, ship.y * scale
-            heading = math.pi - ship.heading if mirror else ship.heading
-            corners = pentagon(cx, cy, heading, radius * scale)
+            cx, cy = point(ship.x, ship.y)
+            corners = pentagon(cx, cy, angle(ship.heading), max(radius, 1.5))
             pygame.draw.polygon(surface, color, corners)
             # the nose line: from the centre out through the nose, in the sight line's gray
             draw_line(surface, OWN_SIGHT if own else OPPONENT_SIGHT, (cx, cy), corners[0])
-        return pixels.T
 
-    def observe(self, world: World) -> tuple[np.ndarray, np.ndarray]:
-        """Both players' current frames (views, see :meth:`draw`)."""
-        return self.draw(world, 0), self.draw(world, 1)
 
 
 def observation_image(stack: np.ndarray, zoom: int = 4, gap: int = 2) -> pygame.Surface:

@@ -177,3 +177,30 @@ def test_bad_actions_are_refused_with_a_clear_error():
     batch.reset(seed=0)
     with pytest.raises(ValueError, match="shape"):
         batch.step(np.zeros((3, 2), int))
+
+
+def test_player_eyes_see_what_the_env_shows():
+    """A controller flying from pixels gets exactly the env's observations at its decisions."""
+    from game.env import Match, PlayerEyes
+
+    match = Match(SHORT)
+    match.reset(seed=4)
+    eyes = [PlayerEyes(player=0), PlayerEyes(player=1)]
+    rng = np.random.default_rng(1)
+    world = match.world
+    decisions = 0
+    for _ in range(60):
+        actions = [int(a) for a in rng.integers(0, 18, 2)]
+        # the eyes decide at the first tick of every repeat window, from the same frames
+        for p in (0, 1):
+            assert eyes[p].decide_now(world)
+            assert np.array_equal(eyes[p].look(world), match.stack[p])
+        decisions += 1
+        start = world.tick
+        match.step(*actions)
+        if world.over:
+            break
+        assert world.tick == start + 4
+        assert not eyes[0].decide_now(world) or (world.tick - start) % 4 == 0
+    assert decisions > 10
+    assert eyes[1].to_world_action(encode(0, 1, False)) == encode(0, 2, False)

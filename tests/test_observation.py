@@ -25,7 +25,7 @@ def pixel_of(x: float, y: float, config: ObservationConfig = CONFIG) -> tuple[in
 
 
 def test_frame_is_small_gray_uint8_with_the_arena_aspect():
-    frame = ObservationRenderer().draw(bare_world(), 0)
+    frame = ObservationRenderer().draw(bare_world(), 0)[0]
     assert frame.dtype == np.uint8 and frame.shape == (CONFIG.height, CONFIG.width)
     assert CONFIG.width == 2 * CONFIG.height
     with pytest.raises(ValueError):
@@ -36,7 +36,7 @@ def test_own_and_opponent_ships_are_told_apart():
     world = bare_world()
     renderer = ObservationRenderer()
     for player in (0, 1):
-        frame = renderer.draw(world, player)
+        frame = renderer.draw(world, player)[0]
         own_x = 400.0 if player == 0 else 1200 - 800.0  # player 2 sees itself mirrored, on the left
         assert frame[pixel_of(own_x - 8, 300)] == obs.OWN_SHIP
         assert frame[pixel_of(1200 - own_x - 8, 300)] == obs.OPPONENT_SHIP
@@ -50,7 +50,7 @@ def test_smallest_asteroid_and_a_bullet_are_visible():
     world.ships[0].heading = 0.0  # pointing right, along y = 300
     world.step((1, 0))  # fire
     world.step((0, 0))
-    frame = ObservationRenderer(ObservationConfig(sight_px=0)).draw(world, 0)
+    frame = ObservationRenderer(ObservationConfig(sight_px=0)).draw(world, 0)[0]
     rows, cols = np.nonzero(frame == obs.ASTEROID)
     assert len(rows) >= 4
     assert abs(rows.mean() - pixel_of(900, 450)[0]) <= 1 and abs(cols.mean() - pixel_of(900, 450)[1]) <= 1
@@ -78,7 +78,7 @@ def test_heading_can_be_read_to_within_a_few_degrees():
         ship = world.ships[0]
         ship.x, ship.y = rng.uniform(450, 750), rng.uniform(250, 350)
         ship.heading = heading
-        estimate = estimate_heading(renderer.draw(world, 0))
+        estimate = estimate_heading(renderer.draw(world, 0)[0])
         errors.append(abs((estimate - heading + math.pi) % (2 * math.pi) - math.pi))
     errors = np.degrees(errors)
     assert np.mean(errors) < 1.5 and np.max(errors) < 4.0, (np.mean(errors), np.max(errors))
@@ -93,7 +93,7 @@ def test_without_the_sight_line_heading_is_not_readable_this_well():
     rng = np.random.default_rng(1)
     for heading in rng.uniform(0, 2 * math.pi, 100):
         world.ships[0].heading = heading
-        frame = renderer.draw(world, 0)
+        frame = renderer.draw(world, 0)[0]
         ship_r, ship_c = np.nonzero(frame == obs.OWN_SHIP)
         nose_r, nose_c = np.nonzero(frame == obs.OWN_SIGHT)
         if len(nose_r) == 0:
@@ -127,9 +127,33 @@ def test_mirror_image_situations_look_the_same_from_either_side():
     for _ in range(50):
         world.step(tuple(int(a) for a in rng.integers(0, 18, 2)))
     twin = mirrored(world)
-    renderer = ObservationRenderer()
+    renderer = ObservationRenderer(ObservationConfig(ego_view=True))
     seen_by_0 = renderer.draw(world, 0).copy()
     seen_by_1_in_twin = renderer.draw(twin, 1).copy()
     differing = np.count_nonzero(seen_by_0 != seen_by_1_in_twin)
-    assert differing <= 4, differing  # only rounding at exact pixel boundaries may differ
-    assert np.count_nonzero(seen_by_0 == obs.OWN_SHIP) > 0
+    assert differing <= 8, differing  # only rounding at exact pixel boundaries may differ
+    assert np.count_nonzero(seen_by_0[0] == obs.OWN_SHIP) > 0
+
+
+def test_ego_view_turns_with_the_own_ship():
+    """The own ship sits in the middle with its nose to the right; ahead is to the right."""
+    config = ObservationConfig(ego_view=True)
+    world = bare_world()
+    me, foe = world.ships
+    renderer = ObservationRenderer(config)
+    for heading in np.linspace(0, 2 * math.pi, 13):
+        me.x, me.y, me.heading = 600.0, 300.0, heading
+        foe.x, foe.y = me.x + 300 * math.cos(heading), me.y + 300 * math.sin(heading)  # dead ahead
+        arena, ego = renderer.draw(world, 0)
+        rows, cols = np.nonzero(ego == obs.OPPONENT_SHIP)
+        scale = config.width / config.ego_span_px
+        assert abs(rows.mean() - config.height / 2) <= 1.0
+        assert abs(cols.mean() - (config.width / 2 + 300 * scale)) <= 1.0
+        rows, cols = np.nonzero(ego == obs.OWN_SHIP)
+        assert abs(rows.mean() - config.height / 2) <= 1.0 and abs(cols.mean() - config.width / 2) <= 1.5
+    # off to the ship's left (counter-clockwise on screen) shows above the middle line
+    me.heading = 0.0
+    foe.x, foe.y = 800.0, 200.0
+    _, ego = renderer.draw(world, 0)
+    rows, _ = np.nonzero(ego == obs.OPPONENT_SHIP)
+    assert rows.mean() < config.height / 2 - 3

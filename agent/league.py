@@ -1,0 +1,128 @@
+"""The opponent league: who the learning agent plays, and everyone's Elo rating.
+
+Members are the scripted bots and frozen snapshots of the learner taken at intervals. When a
+match against the pool starts, its opponent is drawn with *prioritized fictitious self-play*
+weights that favour the opponents the learner can learn most from: those it beats sometimes
+but not always (weight ``(1 - s) * (s + spread) + floor``, s being the learner's recent score
+against it, draws counted half; highest near s = 0.4, low for opponents it always beats, and
+still fair for ones it never beats yet). Ratings are Elo, updated after every finished match between the learner
+and a member; ``random`` is the anchor at 1000 so the scale stays put.
+
+Everything here is plain data (names, numbers), saved and restored with the trainer; the
+snapshots' weights are kept by the trainer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+ANCHOR = "random"
+ANCHOR_RATING = 1000.0
+
+
+@dataclass
+class Member:
+    """One opponent: a bot (``kind == "bot"``) or a frozen snapshot of the learner."""
+
+    name: str
+    kind: str  # "bot" or "snapshot"
+    rating: float = ANCHOR_RATING
+    games: int = 0
+    recent: list[float] = field(default_factory=list)  # learner's last results vs it: 1, 0.5, 0
+    created_step: int = 0
+
+    @property
+    def learner_score(self) -> float:
+        """The learner's recent score against this member (0.5 while unknown)."""
+        return float(np.mean(self.recent)) if self.recent else 0.5
+
+
+@dataclass
+class League:
+    """The pool of opponents plus the learner's own rating."""
+
+    bots: tuple[str, ...] = ("idle", "random", "rookie", "aimbot")
+    max_snapshots: int = 8
+    spread: float = 0.15
+    floor: float = 0.03
+    window: int = 50  # results remembered per member for the learner's score
+    elo_k: float = 16.0
+    learner_rating: float = ANCHOR_RATING
+    members: dict[str, Member] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for bot in self.bots:
+            self.members.setdefault(bot, Member(bot, "bot"))
+
+    # ------------------------------------------------------------------------------------
+    def add_snapshot(self, name: str, step: int) -> list[str]:
+        """Add a frozen copy of the learner (rated as the learner is now); returns the names dropped.
+
+        When there are more than ``max_snapshots``, the oldest snapshot goes.
+        """
+        self.members[name] = Member(name, "snapshot", rating=self.learner_rating, created_step=step)
+        snapshots = [m for m in self.members.values() if m.kind == "snapshot"]
+        dropped = []
+        while len(snapshots) > self.max_snapshots:
+            oldest = min(snapshots, key=lambda m: m.created_step)
+            snapshots.remove(oldest)
+            del self.members[oldest.name]
+            dropped.append(oldest.name)
+        return dropped
+
+    def weights(self) -> dict[str, float]:
+        """Sampling weight of each member (not normalised)."""
+        return {
+            name: (1.0 - m.learner_score) * (m.learner_score + self.spread) + self.floor
+            for name, m in self.members.items()
+        }
+
+    def sample(self, rng: np.random.Generator) -> str:
+        """Draw an opponent's name by the prioritized weights."""
+        weights = self.weights()
+        names = list(weights)
+        p = np.array([weights[n] for n in names], dtype=np.float64)
+        return names[int(rng.choice(len(names), p=p / p.sum()))]
+
+    # ------------------------------------------------------------------------------------
+    def record(self, opponent: str, learner_score: float) -> None:
+        """A finished learner-vs-``opponent`` match: 1 win, 0.5 draw, 0 loss for the learner."""
+        member = self.members.get(opponent)
+        if member is None:  # a snapshot dropped while its match was running
+            return
+        member.games += 1
+        member.recent.append(learner_score)
+        del member.recent[: -self.window]
+        expected = 1.0 / (1.0 + 10.0 ** ((member.rating - self.learner_rating) / 400.0))
+        delta = self.elo_k * (learner_score - expected)
+        self.learner_rating += delta
+        if member.name != ANCHOR:
+            member.rating -= delta
+
+    def table(self) -> list[dict]:
+        """Members sorted by rating, for displays and metadata."""
+        rows = [
+            {"name": m.name, "kind": m.kind, "rating": round(m.rating, 1), "games": m.games,
+             "learner_score": round(m.learner_score, 3)}
+            for m in self.members.values()
+        ]
+        rows.append({"name": "learner", "kind": "learner", "rating": round(self.learner_rating, 1),
+                     "games": sum(m.games for m in self.members.values()), "learner_score": None})
+        return sorted(rows, key=lambda r: -r["rating"])
+
+    # ------------------------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        return {
+            "learner_rating": self.learner_rating,
+            "members": [
+                {"name": m.name, "kind": m.kind, "rating": m.rating, "games": m.games, "recent": list(m.recent),
+                 "created_step": m.created_step}
+                for m in self.members.values()
+            ],
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        self.learner_rating = state["learner_rating"]
+        self.members = {m["name"]: Member(**m) for m in state["members"]}

@@ -1,0 +1,194 @@
+"""A named training run on disk: start or resume, spend a budget, checkpoint, log metrics.
+
+Used by ``python main.py train`` (headless) and ``watch`` (in the background of the window).
+Checkpoints go to ``saves/NAME/`` (see :mod:`agent.saves`) every ``checkpoint_minutes`` and
+when the run stops for any reason, including Ctrl-C (the update in progress is finished first;
+a second Ctrl-C abandons it, keeping the last checkpoint).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import signal
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any, Callable
+
+from agent import saves
+from agent.policy import ActorCritic, NetworkConfig
+from agent.trainer import Trainer, TrainConfig
+from game.env import ObservationConfig
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+class TrainingSession:
+    """Owns a :class:`Trainer` and its folder ``saves/NAME``."""
+
+    def __init__(self, name: str, trainer: Trainer, folder: Path, created: str, parent: str | None = None) -> None:
+        self.name = name
+        self.trainer = trainer
+        self.folder = folder
+        self.created = created
+        self.parent = parent
+        self.stop_requested = False
+
+    # ------------------------------------------------------------------------------------
+    @classmethod
+    def create(
+        cls,
+        name: str,
+        config: TrainConfig,
+        observation: ObservationConfig = ObservationConfig(),
+        network: NetworkConfig = NetworkConfig(),
+        saves_dir: Path | None = None,
+        overwrite: bool = False,
+    ) -> TrainingSession:
+        folder = saves.agent_dir(name, saves_dir)
+        if (folder / saves.AGENT_FILE).exists() or (folder / saves.TRAINING_FILE).exists():
+            if not overwrite:
+                raise saves.SaveError(
+                    f"an agent named {name!r} already exists; use --resume to continue it or choose another name"
+                )
+        return cls(name, Trainer(config, observation, network), folder, _now())
+
+    @classmethod
+    def resume(cls, name: str, saves_dir: Path | None = None) -> TrainingSession:
+        folder = saves.agent_dir(name, saves_dir)
+        path = folder / saves.TRAINING_FILE
+        if not path.exists():
+            if (folder / saves.AGENT_FILE).exists():
+                raise saves.SaveError(f"agent {name!r} has no training state to resume (it was imported or shipped)")
+            raise saves.SaveError(f"there is no agent named {name!r} to resume")
+        arrays, meta = saves.read_npz(path)
+        try:
+            trainer = Trainer.restore(meta["trainer"], arrays)
+        except (KeyError, ValueError, TypeError) as error:
+            raise saves.SaveError(f"the training state of {name!r} cannot be resumed ({error})") from None
+        session = cls(name, trainer, folder, meta.get("created", _now()), meta.get("parent"))
+        # metrics logged after the checkpoint belong to updates that will now be redone
+        rows = [r for r in saves.read_metrics(folder / saves.METRICS_FILE) if r.get("update", 0) <= trainer.update]
+        _rewrite_metrics(folder / saves.METRICS_FILE, rows)
+        return session
+
+    # ------------------------------------------------------------------------------------
+    def metadata(self) -> dict[str, Any]:
+        t = self.trainer
+        last_eval = t.history[-1] if t.history else {}
+        return {
+            "name": self.name,
+            "created": self.created,
+            "saved": _now(),
+            "parent": self.parent,
+            "network": t.network.to_dict(),
+            "observation": asdict(t.observation),
+            "training": {
+                "steps": t.global_step,
+                "updates": t.update,
+                "seconds": round(t.elapsed_s, 1),
+                "matches": t.matches_finished,
+                "config": asdict(t.config),
+            },
+            "elo": round(t.league.learner_rating, 1),
+            "league": t.league.table(),
+            "evaluation": {k: v for k, v in last_eval.items() if k in ("random", "aimbot")},
+            "history": t.history[-200:],
+        }
+
+    def save(self) -> None:
+        """Write the agent file and the training state (each atomically)."""
+        state, arrays = self.trainer.state()
+        meta = self.metadata()
+        saves.save_agent(self.folder / saves.AGENT_FILE, self.trainer.policy.params(), meta)
+        saves.write_npz(self.folder / saves.TRAINING_FILE, arrays,
+                        {"trainer": state, "created": self.created, "parent": self.parent})
+
+    # ------------------------------------------------------------------------------------
+    def run(
+        self,
+        steps: int | None = None,
+        minutes: float | None = None,
+        checkpoint_minutes: float = 5.0,
+        on_update: Callable[[dict], None] | None = None,
+        handle_sigint: bool = True,
+    ) -> dict | None:
+        """Train until ``steps`` more samples or ``minutes`` more minutes are spent (or stopped).
+
+        The learning rate anneals over the whole budget of this call: by samples when
+        ``steps`` is given, else by time.
+        """
+        if steps is None and minutes is None:
+            raise ValueError("give a budget: steps or minutes")
+        t = self.trainer
+        start_step, start_s = t.global_step, time.monotonic()
+        end_step = start_step + steps if steps is not None else None
+        last_checkpoint = time.monotonic()
+        row = None
+        previous = signal.getsignal(signal.SIGINT) if handle_sigint else None
+        if handle_sigint:
+            signal.signal(signal.SIGINT, self._on_sigint)
+        try:
+            while not self.stop_requested:
+                if end_step is not None:
+                    if t.global_step >= end_step:
+                        break
+                    progress = (t.global_step - start_step) / max(steps, 1)
+                else:
+                    spent = time.monotonic() - start_s
+                    if spent >= minutes * 60:
+                        break
+                    progress = spent / (minutes * 60)
+                row = t.train_one_update(progress)
+                row["wall_time"] = _now()
+                saves.append_metrics(self.folder / saves.METRICS_FILE, row)
+                if on_update is not None:
+                    on_update(row)
+                if time.monotonic() - last_checkpoint >= checkpoint_minutes * 60:
+                    self.save()
+                    last_checkpoint = time.monotonic()
+        finally:
+            if handle_sigint:
+                signal.signal(signal.SIGINT, previous)
+        self.save()
+        return row
+
+    def _on_sigint(self, signum, frame) -> None:
+        if self.stop_requested:
+            raise KeyboardInterrupt  # a second Ctrl-C: give up on the update in progress
+        self.stop_requested = True
+
+
+def _rewrite_metrics(path: Path, rows: list[dict]) -> None:
+    import json
+    import os
+    import tempfile
+
+    if not path.exists():
+        return
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix="." + path.name + ".")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, sort_keys=True) + "\n")
+    os.replace(tmp, path)
+
+
+def load_policy(path: Path) -> tuple[ActorCritic, ObservationConfig, dict]:
+    """The network of an agent file, built with the architecture and observation it was saved with."""
+    params, meta = saves.load_agent(path)
+    try:
+        network = NetworkConfig.from_dict(meta["network"])
+        observation = ObservationConfig(**meta["observation"])
+        policy = ActorCritic(observation.shape, network)
+        policy.set_params(params)
+    except (KeyError, TypeError, ValueError) as error:
+        raise saves.SaveError(f"{path} was made with settings this version cannot use ({error})") from None
+    return policy, observation, meta
+
+
+def seconds_to_text(seconds: float) -> str:
+    seconds = int(max(0, seconds))
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}" if seconds >= 3600 else f"{seconds // 60}:{seconds % 60:02d}"
+

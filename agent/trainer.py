@@ -1,0 +1,505 @@
+"""The online learning loop: play a batch of matches, learn from them, play on. Resumable.
+
+Reads top to bottom like cleanrl's ``ppo_atari.py``: :class:`TrainConfig` holds every
+hyperparameter (each field described; ``python main.py train`` mirrors them as options), and
+:meth:`Trainer.train_one_update` is one round of
+
+1. collect a rollout: ``num_steps`` decisions in each of ``num_matches`` matches. The first
+   ``self_play_matches`` matches are the learner against itself (both sides learn); in the
+   others the learner (player 1) meets an opponent drawn from the :class:`agent.league.League`
+   (scripted bots and frozen snapshots of itself, harder ones more often);
+2. advantages by GAE, with potential-based aim shaping added to the game's reward;
+3. ``update_epochs`` epochs of minibatch PPO updates (Adam, gradient clipping, annealed lr);
+4. bookkeeping: league snapshot, Elo, periodic evaluation against ``random`` and ``aimbot`` on a
+   fixed set of seeds, metrics.
+
+Aim shaping: with both ships alive, the potential is ``-aim_shaping * |aim error| / pi`` (the
+angle between the learner's heading and the bearing to the opponent), and each step's reward
+gets ``gamma * potential(next) - potential(now)``. Potential-based shaping leaves the optimal
+policy unchanged (Ng et al. 1999) but tells the learner early which way to turn.
+
+Everything that changes during training (weights, optimizer moments, counters, random
+generators, league, the matches in flight) is saved by :meth:`Trainer.state` and restored by
+:meth:`Trainer.restore`, so a run stopped and resumed gives the same weights as one that never
+stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import asdict, dataclass, field, fields
+from typing import Callable
+
+import numpy as np
+
+from agent.league import League
+from agent.nn import Adam, clip_grad_norm
+from agent.policy import ActorCritic, NetworkConfig
+from agent.ppo import compute_gae, ppo_loss
+from game.bots import BOTS
+from game.env import BatchDuelEnv, ObservationConfig, Rules, World, derive_seed
+
+EVAL_SEED = 20261126  # evaluations always use the same matches, so they compare across time
+EVAL_OPPONENTS = ("random", "aimbot")
+
+
+def _help(text: str, **kwargs) -> dict:
+    return {"metadata": {"help": text}, **kwargs}
+
+
+@dataclass
+class TrainConfig:
+    """Hyperparameters of a training run; saved with the agent."""
+
+    seed: int = field(default=1, **_help("seed of every random draw of the run"))
+    num_matches: int = field(default=16, **_help("matches played at once"))
+    self_play_matches: int = field(default=4, **_help("of those, matches of the learner against itself"))
+    num_steps: int = field(default=128, **_help("decisions per match in each rollout"))
+    learning_rate: float = field(default=3e-4, **_help("Adam learning rate at the start"))
+    anneal_lr: bool = field(default=True, **_help("decay the learning rate linearly to 0 over the budget"))
+    gamma: float = field(default=0.99, **_help("discount factor"))
+    gae_lambda: float = field(default=0.95, **_help("GAE lambda"))
+    num_minibatches: int = field(default=8, **_help("minibatches per epoch"))
+    update_epochs: int = field(default=3, **_help("passes over each rollout"))
+    norm_adv: bool = field(default=True, **_help("normalise advantages per minibatch"))
+    clip_coef: float = field(default=0.2, **_help("PPO clipping of the probability ratio"))
+    clip_vloss: bool = field(default=True, **_help("clip the value loss around the old prediction"))
+    ent_coef: float = field(default=0.01, **_help("entropy bonus coefficient"))
+    vf_coef: float = field(default=0.5, **_help("value loss coefficient"))
+    max_grad_norm: float = field(default=0.5, **_help("global gradient-norm clip"))
+    target_kl: float = field(default=0.0, **_help("stop an update's epochs early above this KL (0: never)"))
+    aim_shaping: float = field(default=0.3, **_help("potential-based aim shaping scale (0: off)"))
+    match_time_limit_s: float = field(default=60.0, **_help("training matches end in a draw after this"))
+    snapshot_every: int = field(default=20, **_help("updates between frozen snapshots in the league"))
+    max_snapshots: int = field(default=6, **_help("snapshots kept in the league"))
+    league_bots: str = field(default="idle,random,rookie,aimbot", **_help("scripted opponents in the league"))
+    eval_every: int = field(default=15, **_help("updates between evaluations (0: never)"))
+    eval_matches: int = field(default=20, **_help("matches per evaluation opponent"))
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.self_play_matches <= self.num_matches:
+            raise ValueError("self_play_matches must be between 0 and num_matches")
+        if self.num_streams * self.num_steps < self.num_minibatches:
+            raise ValueError("each rollout must hold at least one sample per minibatch")
+        unknown = [b for b in self.bots if b not in BOTS]
+        if unknown:
+            raise ValueError(f"unknown league bot(s) {unknown}; choose from {', '.join(sorted(BOTS))}")
+
+    @property
+    def bots(self) -> tuple[str, ...]:
+        return tuple(b.strip() for b in self.league_bots.split(",") if b.strip())
+
+    @property
+    def num_streams(self) -> int:
+        """Learning streams: two per self-play match, one per league match."""
+        return 2 * self.self_play_matches + (self.num_matches - self.self_play_matches)
+
+    @property
+    def batch_size(self) -> int:
+        return self.num_streams * self.num_steps
+
+    @property
+    def minibatch_size(self) -> int:
+        return self.batch_size // self.num_minibatches
+
+    @classmethod
+    def option_fields(cls) -> list:
+        return [f for f in fields(cls)]
+
+
+def aim_error(world: World, player: int) -> float | None:
+    """|angle| between ``player``'s heading and the bearing to the opponent, or None if either is dead."""
+    me, foe = world.ships[player], world.ships[1 - player]
+    if not (me.alive and foe.alive):
+        return None
+    bearing = math.atan2(foe.y - me.y, foe.x - me.x)
+    return abs((bearing - me.heading + math.pi) % (2 * math.pi) - math.pi)
+
+
+def _learner_score(winner: int | None, learner: int) -> float:
+    return 0.5 if winner is None else float(winner == learner)
+
+
+class Trainer:
+    """Owns the network, optimizer, league and matches of one training run."""
+
+    def __init__(
+        self,
+        config: TrainConfig = TrainConfig(),
+        observation: ObservationConfig = ObservationConfig(),
+        network: NetworkConfig = NetworkConfig(),
+    ) -> None:
+        self.config = config
+        self.observation = observation
+        self.network = network
+        self.rules = Rules(time_limit_s=config.match_time_limit_s)
+        self.rng = np.random.default_rng(derive_seed(config.seed, 1))
+        self.policy = ActorCritic(observation.shape, network, np.random.default_rng(derive_seed(config.seed, 2)))
+        self.optimizer = Adam(self.policy.params(), lr=config.learning_rate)
+        self.league = League(bots=config.bots, max_snapshots=config.max_snapshots)
+        self.snapshots: dict[str, ActorCritic] = {}
+        self.env = BatchDuelEnv(config.num_matches, rules=self.rules, observation=observation, copy=False)
+
+        # learning streams: (match slot, player)
+        sp = config.self_play_matches
+        self.stream_slots = np.array([i for i in range(sp) for _ in (0, 1)] + list(range(sp, config.num_matches)))
+        self.stream_players = np.array([p for _ in range(sp) for p in (0, 1)] + [0] * (config.num_matches - sp))
+        self.opponent_now: dict[int, str] = {}  # league slot -> opponent of its current match
+        self.opponent_next: dict[int, str] = {}  # league slot -> opponent of its next match
+
+        # counters
+        self.update = 0
+        self.global_step = 0  # learner decisions made (samples collected)
+        self.elapsed_s = 0.0  # training time so far, across resumed sessions
+        self.matches_finished = 0
+        self.history: list[dict] = []  # evaluations
+        self._started = False
+        self.next_done = np.ones(config.num_streams, bool)
+        self.prev_potential = np.zeros(config.num_streams, np.float32)
+        self._recent_lengths: list[int] = []
+        self._recent_results: dict[str, list[float]] = {}
+
+        # rollout storage, uint8 frames
+        t, s = config.num_steps, config.num_streams
+        self.buf_obs = np.zeros((t, s, *observation.shape), np.uint8)
+        self.buf_actions = np.zeros((t, s), np.int64)
+        self.buf_logprobs = np.zeros((t, s), np.float32)
+        self.buf_values = np.zeros((t, s), np.float32)
+        self.buf_rewards = np.zeros((t, s), np.float32)
+        self.buf_dones = np.zeros((t, s), bool)
+
+    # ------------------------------------------------------------------------------------
+    # opponents
+    def _assign(self, slot: int, name: str) -> None:
+        """Queue ``name`` as the opponent (player 2) of ``slot``'s next match."""
+        self.opponent_next[slot] = name
+        member = self.league.members[name]
+        self.env.set_controller(slot, 1, BOTS[name]() if member.kind == "bot" else None)
+
+    def _start(self) -> None:
+        """First reset of the matches, with opponents drawn for every league slot."""
+        for slot in range(self.config.self_play_matches, self.config.num_matches):
+            self._assign(slot, self.league.sample(self.rng))
+        self.env.reset(seed=derive_seed(self.config.seed, 3))
+        for slot in range(self.config.self_play_matches, self.config.num_matches):
+            self.opponent_now[slot] = self.opponent_next[slot]
+            self._assign(slot, self.league.sample(self.rng))
+        self.prev_potential = self._potentials()
+        self._started = True
+
+    def _potentials(self) -> np.ndarray:
+        if self.config.aim_shaping == 0:
+            return np.zeros(self.config.num_streams, np.float32)
+        worlds = self.env.worlds
+        out = np.zeros(self.config.num_streams, np.float32)
+        for k, (slot, player) in enumerate(zip(self.stream_slots, self.stream_players)):
+            error = aim_error(worlds[slot], player)
+            if error is not None:
+                out[k] = -self.config.aim_shaping * error / math.pi
+        return out
+
+    def _snapshot_actions(self, obs: np.ndarray, actions: np.ndarray) -> None:
+        """Actions of the frozen snapshots playing player 2 in league slots (in place)."""
+        groups: dict[str, list[int]] = {}
+        for slot, name in self.opponent_now.items():
+            if name in self.snapshots:
+                groups.setdefault(name, []).append(slot)
+        for name, slots in groups.items():
+            chosen, *_ = self.snapshots[name].act(obs[slots, 1], self.rng)
+            actions[slots, 1] = chosen
+
+    def _drop_unused_snapshots(self) -> None:
+        in_use = set(self.league.members) | set(self.opponent_now.values()) | set(self.opponent_next.values())
+        for name in [n for n in self.snapshots if n not in in_use]:
+            del self.snapshots[name]
+
+    # ------------------------------------------------------------------------------------
+    # 1. rollout
+    def collect_rollout(self) -> dict:
+        cfg = self.config
+        if not self._started:
+            self._start()
+        slots, players = self.stream_slots, self.stream_players
+        actions = np.zeros((cfg.num_matches, 2), np.int64)
+        timing = {"act": 0.0, "env": 0.0}
+        for t in range(cfg.num_steps):
+            obs = self.env.observations
+            stream_obs = obs[slots, players]
+            self.buf_obs[t] = stream_obs
+            self.buf_dones[t] = self.next_done
+            tick = time.perf_counter()
+            chosen, logprobs, values, _ = self.policy.act(stream_obs, self.rng)
+            self.buf_actions[t], self.buf_logprobs[t], self.buf_values[t] = chosen, logprobs, values
+            actions[:] = 0
+            actions[slots, players] = chosen
+            self._snapshot_actions(obs, actions)
+            timing["act"] += time.perf_counter() - tick
+
+            tick = time.perf_counter()
+            _, rewards, terminated, truncated, infos = self.env.step(actions)
+            timing["env"] += time.perf_counter() - tick
+            ended = terminated | truncated
+            stream_rewards = rewards[slots, players]
+
+            # shaping: potential of the next state (0 for a state that ended the match)
+            potential = self._potentials()
+            stream_ended = ended[slots]
+            next_potential = np.where(stream_ended, 0.0, potential)
+            stream_rewards += cfg.gamma * next_potential - self.prev_potential
+            self.prev_potential = potential  # for ended streams: the new match's first state
+
+            # a match cut by the time limit is not an end of the task: bootstrap its value
+            cut = np.flatnonzero(truncated[slots])
+            if len(cut):
+                final = np.stack([infos["final_observation"][slots[k]][players[k]] for k in cut])
+                _, final_values = self.policy.forward(final, train=False)
+                stream_rewards[cut] += cfg.gamma * final_values
+
+            self.buf_rewards[t] = stream_rewards
+            self.next_done = stream_ended
+            for slot in np.flatnonzero(ended):
+                self._match_ended(int(slot), infos["final_info"][int(slot)])
+            self.global_step += cfg.num_streams
+        return timing
+
+    def _match_ended(self, slot: int, info: dict) -> None:
+        self.matches_finished += 1
+        self._recent_lengths.append(info["tick"])
+        del self._recent_lengths[:-100]
+        if slot < self.config.self_play_matches:
+            return
+        opponent = self.opponent_now[slot]
+        score = _learner_score(info["winner"], 0)
+        self.league.record(opponent, score)
+        kind = self.league.members[opponent].kind if opponent in self.league.members else "snapshot"
+        key = opponent if kind == "bot" else "snapshots"
+        results = self._recent_results.setdefault(key, [])
+        results.append(score)
+        del results[:-100]
+        # the queued opponent has just started; queue the one after it
+        self.opponent_now[slot] = self.opponent_next[slot]
+        self._assign(slot, self.league.sample(self.rng))
+
+    # ------------------------------------------------------------------------------------
+    # 2.-3. advantages and PPO update
+    def learn(self, lr: float) -> dict:
+        cfg = self.config
+        next_obs = self.env.observations[self.stream_slots, self.stream_players]
+        _, next_value = self.policy.forward(next_obs, train=False)
+        advantages, returns = compute_gae(
+            self.buf_rewards, self.buf_values, self.buf_dones, next_value, self.next_done, cfg.gamma, cfg.gae_lambda
+        )
+        b_obs = self.buf_obs.reshape(-1, *self.observation.shape)
+        b_actions = self.buf_actions.reshape(-1)
+        b_logprobs = self.buf_logprobs.reshape(-1)
+        b_advantages = advantages.reshape(-1)
+        b_returns = returns.reshape(-1)
+        b_values = self.buf_values.reshape(-1)
+
+        stats_sum: dict[str, float] = {}
+        count = 0
+        grad_norms = []
+        for _ in range(cfg.update_epochs):
+            order = self.rng.permutation(cfg.batch_size)
+            for start in range(0, cfg.batch_size - cfg.minibatch_size + 1, cfg.minibatch_size):
+                idx = order[start : start + cfg.minibatch_size]
+                logits, values = self.policy.forward(b_obs[idx], train=True)
+                stats, dlogits, dvalues = ppo_loss(
+                    logits, values, b_actions[idx], b_logprobs[idx], b_advantages[idx], b_returns[idx],
+                    b_values[idx], cfg.clip_coef, cfg.vf_coef, cfg.ent_coef, cfg.norm_adv, cfg.clip_vloss,
+                )
+                self.policy.backward(dlogits, dvalues)
+                grads = self.policy.grads()
+                grad_norms.append(clip_grad_norm(grads, cfg.max_grad_norm))
+                self.optimizer.step(grads, lr=lr)
+                for key, value in stats.items():
+                    stats_sum[key] = stats_sum.get(key, 0.0) + value
+                count += 1
+            if cfg.target_kl and stats["approx_kl"] > cfg.target_kl:
+                break
+        out = {key: value / max(count, 1) for key, value in stats_sum.items()}
+        variance = float(np.var(b_returns))
+        out["explained_variance"] = float("nan") if variance == 0 else 1.0 - float(np.var(b_returns - b_values)) / variance
+        out["grad_norm"] = float(np.mean(grad_norms)) if grad_norms else 0.0
+        return out
+
+    # ------------------------------------------------------------------------------------
+    def learning_rate(self, progress: float) -> float:
+        if not self.config.anneal_lr:
+            return self.config.learning_rate
+        return self.config.learning_rate * max(0.0, 1.0 - progress)
+
+    def train_one_update(self, progress: float) -> dict:
+        """Collect one rollout and learn from it; returns this update's metrics row."""
+        cfg = self.config
+        started = time.perf_counter()
+        lr = self.learning_rate(progress)
+        timing = self.collect_rollout()
+        rollout_s = time.perf_counter() - started
+        tick = time.perf_counter()
+        stats = self.learn(lr)
+        learn_s = time.perf_counter() - tick
+        self.update += 1
+        if cfg.snapshot_every and self.update % cfg.snapshot_every == 0:
+            self.add_snapshot()
+        row = {
+            "update": self.update,
+            "step": self.global_step,
+            "learning_rate": lr,
+            "rollout_s": rollout_s,
+            "act_s": timing["act"],
+            "env_s": timing["env"],
+            "learn_s": learn_s,
+            "elo": self.league.learner_rating,
+            "episode_ticks": float(np.mean(self._recent_lengths)) if self._recent_lengths else None,
+            "train_vs": {k: float(np.mean(v)) for k, v in self._recent_results.items() if v},
+            **stats,
+        }
+        if cfg.eval_every and self.update % cfg.eval_every == 0:
+            tick = time.perf_counter()
+            row["eval"] = self.evaluate()
+            row["eval_s"] = time.perf_counter() - tick
+        self.elapsed_s += time.perf_counter() - started
+        row["elapsed_s"] = self.elapsed_s
+        row["steps_per_s"] = cfg.batch_size / max(time.perf_counter() - started, 1e-9)
+        return row
+
+    def add_snapshot(self) -> None:
+        name = f"self-{self.global_step}"
+        snapshot = ActorCritic(self.observation.shape, self.network)
+        snapshot.set_params(self.policy.get_params())
+        self.snapshots[name] = snapshot
+        self.league.add_snapshot(name, self.global_step)
+        self._drop_unused_snapshots()
+
+    def evaluate(self, matches: int | None = None, greedy: bool = False) -> dict:
+        """Score (wins + draws/2) against each evaluation bot over a fixed set of matches."""
+        out = {}
+        for opponent in EVAL_OPPONENTS:
+            result = evaluate_policy(
+                self.policy, self.observation, opponent, matches or self.config.eval_matches, EVAL_SEED,
+                greedy=greedy, rules=self.rules,
+            )
+            out[opponent] = result["score"]
+            out[f"{opponent}_kill_share"] = result["kill_share"]
+            out[f"{opponent}_shots"] = result["shots"] / max(result["wins"] + result["draws"] + result["losses"], 1)
+        self.history.append({"step": self.global_step, "elapsed_s": self.elapsed_s, **out})
+        return out
+
+    # ------------------------------------------------------------------------------------
+    # saving and resuming
+    def state(self) -> tuple[dict, dict[str, np.ndarray]]:
+        """(JSON-compatible state, named arrays) of the whole run."""
+        arrays: dict[str, np.ndarray] = {f"param/{k}": v.copy() for k, v in self.policy.params().items()}
+        arrays.update({f"adam/{k}": v for k, v in self.optimizer.state_dict().items()})
+        for name, net in self.snapshots.items():
+            arrays.update({f"snapshot/{name}/{k}": v.copy() for k, v in net.params().items()})
+        matches = []
+        for i, match in enumerate(self.env.matches):
+            saved = match.state_dict()
+            arrays[f"stack/{i}"] = saved.pop("stack")
+            matches.append(saved)
+        state = {
+            "config": asdict(self.config),
+            "observation": asdict(self.observation),
+            "network": self.network.to_dict(),
+            "update": self.update,
+            "global_step": self.global_step,
+            "elapsed_s": self.elapsed_s,
+            "matches_finished": self.matches_finished,
+            "history": self.history,
+            "started": self._started,
+            "rng": self.rng.bit_generator.state,
+            "league": self.league.state_dict(),
+            "opponent_now": {str(k): v for k, v in self.opponent_now.items()},
+            "opponent_next": {str(k): v for k, v in self.opponent_next.items()},
+            "matches": matches,
+            "pending": [[s, p, getattr(c, "name", None)] for s, p, c in self.env._pending],
+            "next_done": self.next_done.tolist(),
+            "prev_potential": self.prev_potential.tolist(),
+            "recent_lengths": self._recent_lengths,
+            "recent_results": self._recent_results,
+        }
+        return state, arrays
+
+    @classmethod
+    def restore(cls, state: dict, arrays: dict[str, np.ndarray]) -> Trainer:
+        """A trainer continuing exactly where :meth:`state` was taken."""
+        config = TrainConfig(**state["config"])
+        observation = ObservationConfig(**state["observation"])
+        network = NetworkConfig.from_dict(state["network"])
+        trainer = cls(config, observation, network)
+        trainer.policy.set_params({k[6:]: v for k, v in arrays.items() if k.startswith("param/")})
+        trainer.optimizer.load_state_dict({k[5:]: v for k, v in arrays.items() if k.startswith("adam/")})
+        trainer.update = state["update"]
+        trainer.global_step = state["global_step"]
+        trainer.elapsed_s = state["elapsed_s"]
+        trainer.matches_finished = state["matches_finished"]
+        trainer.history = state["history"]
+        trainer._started = state["started"]
+        trainer.rng.bit_generator.state = state["rng"]
+        trainer.league.load_state_dict(state["league"])
+        snapshot_params: dict[str, dict[str, np.ndarray]] = {}
+        for key, value in arrays.items():
+            if key.startswith("snapshot/"):
+                _, name, param = key.split("/", 2)
+                snapshot_params.setdefault(name, {})[param] = value
+        for name, params in snapshot_params.items():
+            net = ActorCritic(observation.shape, network)
+            net.set_params(params)
+            trainer.snapshots[name] = net
+        trainer.opponent_now = {int(k): v for k, v in state["opponent_now"].items()}
+        trainer.opponent_next = {int(k): v for k, v in state["opponent_next"].items()}
+        for i, (match, saved) in enumerate(zip(trainer.env.matches, state["matches"])):
+            opponent = trainer.opponent_now.get(i)
+            if opponent is not None and opponent in BOTS:
+                match.controllers[1] = BOTS[opponent]()
+            match.load_state_dict(dict(saved, stack=arrays[f"stack/{i}"]))
+        trainer.env._pending = [(s, p, BOTS[n]() if n in BOTS else None) for s, p, n in state["pending"]]
+        trainer.next_done = np.array(state["next_done"], bool)
+        trainer.prev_potential = np.array(state["prev_potential"], np.float32)
+        trainer._recent_lengths = list(state["recent_lengths"])
+        trainer._recent_results = {k: list(v) for k, v in state["recent_results"].items()}
+        return trainer
+
+
+def evaluate_policy(
+    policy: ActorCritic,
+    observation: ObservationConfig,
+    opponent: str,
+    matches: int,
+    seed: int,
+    greedy: bool = False,
+    rules: Rules = Rules(),
+) -> dict:
+    """Play ``matches`` whole matches against bot ``opponent``, all at once, the policy on the left
+    in even matches and on the right in odd ones. Returns wins, draws, losses and score."""
+    env = BatchDuelEnv(matches, rules=rules, observation=observation, copy=False)
+    learner_side = np.arange(matches) % 2
+    for slot in range(matches):
+        env.set_controller(slot, 1 - int(learner_side[slot]), BOTS[opponent]())
+    obs, _ = env.reset(seed=seed)
+    rng = np.random.default_rng(seed)
+    results: list[float | None] = [None] * matches
+    kills = deaths = shots = 0
+    actions = np.zeros((matches, 2), np.int64)
+    rows = np.arange(matches)
+    while any(r is None for r in results):
+        chosen, *_ = policy.act(obs[rows, learner_side], rng, greedy)
+        actions[rows, learner_side] = chosen
+        obs, _, terminated, truncated, infos = env.step(actions)
+        for slot in np.flatnonzero(terminated | truncated):
+            if results[slot] is None:
+                info = infos["final_info"][slot]
+                side = int(learner_side[slot])
+                results[slot] = _learner_score(info["winner"], side)
+                kills += info["deaths"][1 - side]
+                deaths += info["deaths"][side]
+                shots += info["shots"][side]
+    wins = sum(r == 1.0 for r in results)
+    draws = sum(r == 0.5 for r in results)
+    return {"wins": wins, "draws": draws, "losses": matches - wins - draws,
+            "score": (wins + 0.5 * draws) / matches, "kills": kills, "deaths": deaths, "shots": shots,
+            "kill_share": kills / max(kills + deaths, 1)}

@@ -1,0 +1,413 @@
+"""Convolution benchmark: the seed article's experiment, then the agent's own network.
+
+`run_conv_bench(quick)` returns a JSON-ready dict and `format_table(result)` renders it.
+Timings are medians of runs interleaved round-robin (so a noisy neighbour hurts every variant
+alike). PyTorch, when installed, runs in a separate process with as many threads as NumPy's
+BLAS, so the two thread pools never compete; it is a reference, not a dependency.
+
+1. Seed case: 64 images 3 x 50 x 50, 15 kernels 4 x 4, stride 2 (the article measured 1.23 s
+   for its loops). Rows: correct nested loops; the article's einsum as written
+   (optimize=False); the same einsum with optimize=True; Conv2D forward and forward+backward.
+2. Agent network at its training batch: each layer, then the whole net forward (acting path)
+   and forward+backward (one PPO minibatch step without the optimizer).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from typing import Any, Callable, Sequence
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from agent.nn import Conv2D, Dense, Flatten, ReLU, Sequential
+from agent.nn.blas import blas_threads
+
+#: The likely policy network: (kind, *args). conv: (out_channels, kernel, stride[, padding]).
+DEFAULT_LAYERS: tuple[tuple, ...] = (
+    ("conv", 16, 8, 4), ("relu",), ("conv", 32, 4, 2), ("relu",),
+    ("flatten",), ("dense", 256), ("relu",), ("dense", 19),
+)
+DEFAULT_INPUT = (2, 64, 128)
+DEFAULT_BATCH = 512
+SEED_CASE = {"batch": 64, "channels": 3, "size": 50, "kernels": 15, "kernel": 4, "stride": 2}
+
+
+# ---------------------------------------------------------------------------- timing
+
+def _interleaved(fns: dict[str, Callable[[], Any]], repeats: dict[str, int] | int,
+                 warmup: int = 1, budget_s: float = 4.0) -> dict[str, list[float]]:
+    """Seconds per call of each fn, measured round-robin (so drifting load hits all alike).
+
+    A fn stops early once its measured runs add up to budget_s (it always runs once), which
+    bounds the time a very slow variant can take on a busy machine.
+    """
+    reps = repeats if isinstance(repeats, dict) else {k: repeats for k in fns}
+    for name, fn in fns.items():
+        for _ in range(min(warmup, reps[name])):
+            fn()
+    times: dict[str, list[float]] = {k: [] for k in fns}
+    for r in range(max(reps.values())):
+        for name, fn in fns.items():
+            if r < reps[name] and (r == 0 or sum(times[name]) < budget_s):
+                t0 = time.perf_counter()
+                fn()
+                times[name].append(time.perf_counter() - t0)
+    return times
+
+
+def _median_ms(samples: list[float]) -> float:
+    return float(np.median(samples)) * 1e3
+
+
+# ---------------------------------------------------------------------------- seed case
+
+def loop_conv_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int) -> np.ndarray:
+    """The article's nested loops, corrected: output (i, j) reads the window at (i*s, j*s)."""
+    n, _, h, wd = x.shape
+    f, _, k, _ = w.shape
+    oh, ow = (h - k) // stride + 1, (wd - k) // stride + 1
+    out = np.zeros((n, f, oh, ow), np.float32)
+    for bi in range(n):
+        for fi in range(f):
+            for i in range(oh):
+                for j in range(ow):
+                    window = x[bi, :, i * stride:i * stride + k, j * stride:j * stride + k]
+                    out[bi, fi, i, j] = np.sum(window * w[fi]) + b[fi]
+    return out
+
+
+def article_windows(x: np.ndarray, k: int, stride: int) -> np.ndarray:
+    """The article's as_strided view: (batch, channels, out_h, out_w, k, k)."""
+    n, c, h, w = x.shape
+    sn, sc, sh, sw = x.strides
+    oh, ow = (h - k) // stride + 1, (w - k) // stride + 1
+    return as_strided(x, (n, c, oh, ow, k, k), (sn, sc, stride * sh, stride * sw, sh, sw), writeable=False)
+
+
+def _seed_case(quick: bool, threads: int | None) -> dict:
+    sc = SEED_CASE
+    rng = np.random.default_rng(0)
+    x = rng.random((sc["batch"], sc["channels"], sc["size"], sc["size"]), dtype=np.float32)
+    layer = Conv2D(sc["channels"], sc["kernels"], sc["kernel"], stride=sc["stride"], rng=rng,
+                   needs_input_grad=False, threads=threads)
+    layer.bias[...] = rng.standard_normal(sc["kernels"]).astype(np.float32)
+    w, b = layer.weights, layer.bias
+    bias4 = b[None, :, None, None]
+
+    def einsum_as_written() -> np.ndarray:
+        return np.einsum("bchwkt,fckt->bfhw", article_windows(x, sc["kernel"], sc["stride"]), w,
+                         optimize=False) + bias4
+
+    def einsum_optimized() -> np.ndarray:
+        return np.einsum("bchwkt,fckt->bfhw", article_windows(x, sc["kernel"], sc["stride"]), w,
+                         optimize=True) + bias4
+
+    grad = np.ones((sc["batch"], sc["kernels"], 24, 24), np.float32)
+
+    def conv_fwd_bwd() -> None:
+        layer.forward(x)
+        layer.backward(grad)
+
+    # Correctness first: every variant must agree with the loops.
+    t0 = time.perf_counter()
+    reference = loop_conv_forward(x, w, b, sc["stride"])
+    first_loop_s = time.perf_counter() - t0
+    errors = {name: float(np.max(np.abs(fn() - reference))) for name, fn in
+              (("einsum as written", einsum_as_written), ("einsum optimize=True", einsum_optimized),
+               ("Conv2D", lambda: layer.forward(x, train=False)))}
+
+    loop_reps = 1 if quick else 2
+    fast = 15 if quick else 41
+    times = _interleaved(
+        {"nested loops": lambda: loop_conv_forward(x, w, b, sc["stride"]),
+         "einsum as written": einsum_as_written, "einsum optimize=True": einsum_optimized,
+         "Conv2D forward": lambda: layer.forward(x, train=False),
+         "Conv2D forward+backward": conv_fwd_bwd},
+        {"nested loops": loop_reps, "einsum as written": 5 if quick else 11,
+         "einsum optimize=True": fast, "Conv2D forward": fast, "Conv2D forward+backward": fast},
+        warmup=0)
+    times["nested loops"].append(first_loop_s)  # the correctness run counts too
+    rows = [{"name": name, "op": "forward+backward" if "backward" in name else "forward",
+             "median_ms": _median_ms(t), "runs": len(t)} for name, t in times.items()]
+    return {"config": dict(sc), "rows": rows, "max_abs_error_vs_loops": errors}
+
+
+# ---------------------------------------------------------------------------- agent network
+
+def build_net(layers: Sequence[tuple], input_shape: tuple[int, int, int], rng: np.random.Generator,
+              fuse_relu: bool = True, threads: int | None = None) -> Sequential:
+    """A Sequential from (kind, *args) specs; with fuse_relu a ReLU joins the layer before it."""
+    return _build(layers, input_shape, rng, fuse_relu, threads)[0]
+
+
+def _build(layers: Sequence[tuple], input_shape: tuple[int, int, int], rng: np.random.Generator,
+           fuse_relu: bool, threads: int | None) -> tuple[Sequential, list[int]]:
+    """build_net, plus the index in `layers` of each built layer."""
+    c, h, w = input_shape
+    features = None
+    built: list = []
+    origin: list[int] = []
+    specs = list(layers)
+    for index, spec in enumerate(specs):
+        kind, args = spec[0], spec[1:]
+        if kind == "relu":
+            prev = built[-1] if built else None
+            if fuse_relu and isinstance(prev, (Conv2D, Dense)) and prev.activation is None:
+                prev.activation = "relu"
+            else:
+                built.append(ReLU())
+                origin.append(index)
+        elif kind == "conv":
+            out, k, s = args[:3]
+            p = args[3] if len(args) > 3 else 0
+            layer = Conv2D(c, out, k, s, p, rng=rng, threads=threads, needs_input_grad=index > 0)
+            c, h, w = layer.output_shape((c, h, w))
+            built.append(layer)
+            origin.append(index)
+        elif kind == "flatten":
+            features = c * h * w
+            built.append(Flatten())
+            origin.append(index)
+        elif kind == "dense":
+            if features is None:
+                raise ValueError("A dense layer needs a flatten layer before it.")
+            built.append(Dense(features, args[0], rng=rng, threads=threads, needs_input_grad=index > 0))
+            origin.append(index)
+            features = args[0]
+        else:
+            raise ValueError(f"Unknown layer kind {kind!r}; use conv, relu, flatten or dense.")
+    return Sequential(*built), origin
+
+
+def _agent_net(layers: Sequence[tuple], input_shape: tuple[int, int, int], batch: int,
+               quick: bool, threads: int | None) -> dict:
+    rng = np.random.default_rng(0)
+    x = rng.random((batch, *input_shape), dtype=np.float32)
+    net, origin = _build(layers, input_shape, rng, True, threads)
+    serial = build_net(layers, input_shape, np.random.default_rng(0), fuse_relu=True, threads=1)
+    unfused = build_net(layers, input_shape, np.random.default_rng(0), fuse_relu=False, threads=threads)
+
+    def fwd_bwd(model: Sequential) -> Callable[[], None]:
+        def run() -> None:
+            y = model.forward(x)
+            model.backward(np.ones_like(y))
+        return run
+
+    fns: dict[str, Callable[[], Any]] = {}
+    h = x
+    for i, layer in enumerate(net.layers):
+        inp = h
+        h = layer.forward(inp, train=False)
+        if isinstance(layer, (Conv2D, Dense)):
+            g = np.ones_like(h)
+            fns[f"{origin[i]} {layer!r} forward"] = lambda layer=layer, inp=inp: layer.forward(inp, train=False)
+
+            def layer_fb(layer=layer, inp=inp, g=g) -> None:
+                layer.forward(inp)
+                layer.backward(g)
+            fns[f"{origin[i]} {layer!r} forward+backward"] = layer_fb
+    fns["net forward (acting, train=False)"] = lambda: net.forward(x, train=False)
+    fns["net forward+backward"] = fwd_bwd(net)
+    fns["net forward+backward, threads=1 (BLAS threads only)"] = fwd_bwd(serial)
+    fns["net forward+backward, separate ReLU layers"] = fwd_bwd(unfused)
+    times = _interleaved(fns, 3 if quick else 9, warmup=1)
+    rows = [{"name": name, "median_ms": _median_ms(t), "runs": len(t)} for name, t in times.items()]
+    return {"batch": batch, "input_shape": list(input_shape), "layers": [list(s) for s in layers],
+            "net": repr(net), "threads": net.layers[0].threads, "rows": rows}
+
+
+# ---------------------------------------------------------------------------- torch reference
+
+_TORCH_SCRIPT = r"""
+import json, sys, time
+import numpy as np
+import torch
+import torch.nn.functional as F
+cfg = json.loads(sys.stdin.read())
+torch.set_num_threads(cfg["threads"])
+def med(fn, reps, warm=1):
+    for _ in range(warm): fn()
+    ts = []
+    for _ in range(reps):
+        t0 = time.perf_counter(); fn(); ts.append(time.perf_counter() - t0)
+    return float(np.median(ts)) * 1e3
+out = {"torch": torch.__version__, "threads": torch.get_num_threads(), "rows": {}}
+sc = cfg["seed"]
+x = torch.rand(sc["batch"], sc["channels"], sc["size"], sc["size"])
+w = torch.rand(sc["kernels"], sc["channels"], sc["kernel"], sc["kernel"])
+b = torch.rand(sc["kernels"])
+with torch.no_grad():
+    out["rows"]["seed forward"] = med(lambda: F.conv2d(x, w, b, stride=sc["stride"]), cfg["fast_reps"])
+wg = w.clone().requires_grad_(True); bg = b.clone().requires_grad_(True)
+def seed_fb():
+    wg.grad = None; bg.grad = None
+    F.conv2d(x, wg, bg, stride=sc["stride"]).sum().backward()
+out["rows"]["seed forward+backward"] = med(seed_fb, cfg["fast_reps"])
+c, h, wd = cfg["input_shape"]
+mods, features = [], None
+for spec in cfg["layers"]:
+    kind, args = spec[0], spec[1:]
+    if kind == "conv":
+        p = args[3] if len(args) > 3 else 0
+        mods.append(torch.nn.Conv2d(c, args[0], args[1], args[2], p))
+        h = (h + 2 * p - args[1]) // args[2] + 1; wd = (wd + 2 * p - args[1]) // args[2] + 1; c = args[0]
+    elif kind == "relu": mods.append(torch.nn.ReLU())
+    elif kind == "flatten": mods.append(torch.nn.Flatten()); features = c * h * wd
+    elif kind == "dense": mods.append(torch.nn.Linear(features, args[0])); features = args[0]
+net = torch.nn.Sequential(*mods)
+xb = torch.rand(cfg["batch"], *cfg["input_shape"])
+reps = cfg["reps"]
+hin = xb
+for i, m in enumerate(mods):
+    with torch.no_grad():
+        hout = m(hin)
+    if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear)):
+        with torch.no_grad():
+            out["rows"][f"layer {i} forward"] = med(lambda: m(hin), reps)
+        inp = hin.clone().requires_grad_(i > 0)
+        def fb():
+            m.zero_grad(set_to_none=True); inp.grad = None
+            m(inp).sum().backward()
+        out["rows"][f"layer {i} forward+backward"] = med(fb, reps)
+    hin = hout
+with torch.no_grad():
+    out["rows"]["net forward"] = med(lambda: net(xb), reps)
+def net_fb():
+    net.zero_grad(set_to_none=True)
+    net(xb).sum().backward()
+out["rows"]["net forward+backward"] = med(net_fb, reps)
+print(json.dumps(out))
+"""
+
+
+def _torch_reference(layers: Sequence[tuple], input_shape: tuple[int, int, int], batch: int,
+                     quick: bool, threads: int) -> dict:
+    """Timings from PyTorch in a subprocess, or {"skipped": reason}."""
+    cfg = {"threads": threads, "seed": SEED_CASE, "layers": [list(s) for s in layers],
+           "input_shape": list(input_shape), "batch": batch, "reps": 3 if quick else 9,
+           "fast_reps": 15 if quick else 41}
+    try:
+        proc = subprocess.run([sys.executable, "-c", _TORCH_SCRIPT], input=json.dumps(cfg),
+                              capture_output=True, text=True, timeout=120)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return {"skipped": f"could not run PyTorch: {exc}"}
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or ["unknown error"])[-1]
+        return {"skipped": "PyTorch not available" if "No module named 'torch'" in last else last}
+    return json.loads(proc.stdout)
+
+
+# ---------------------------------------------------------------------------- entry points
+
+def run_conv_bench(quick: bool = False, layers: Sequence[tuple] = DEFAULT_LAYERS,
+                   input_shape: tuple[int, int, int] = DEFAULT_INPUT, batch: int = DEFAULT_BATCH,
+                   threads: int | None = None, torch: bool = True) -> dict:
+    """Run the benchmark; returns a JSON-ready dict (see module docstring). ~15 s quick, ~45 s full.
+
+    layers: the network as (kind, *args) specs (see DEFAULT_LAYERS); threads: Conv2D/Dense
+    worker threads (None = default); torch=False skips the PyTorch reference.
+    """
+    started = time.perf_counter()
+    nthreads = blas_threads()
+    result: dict[str, Any] = {
+        "machine": {"cpus": os.cpu_count(), "blas_threads": nthreads, "numpy": np.__version__,
+                    "python": platform.python_version(), "processor": platform.processor()},
+        "quick": quick,
+        "seed_case": _seed_case(quick, threads),
+        "agent_net": _agent_net(layers, input_shape, batch, quick, threads),
+    }
+    if torch:
+        time.sleep(0.3)  # let OpenBLAS worker threads stop spinning before torch starts
+        result["torch"] = _torch_reference(layers, input_shape, batch, quick, nthreads or os.cpu_count() or 1)
+    else:
+        result["torch"] = {"skipped": "not requested"}
+    result["summary"] = _summary(result)
+    result["seconds"] = time.perf_counter() - started
+    return result
+
+
+def _summary(result: dict) -> dict:
+    seed = {r["name"]: r["median_ms"] for r in result["seed_case"]["rows"]}
+    net = {r["name"]: r["median_ms"] for r in result["agent_net"]["rows"]}
+    summary = {
+        "seed_forward_speedup_vs_loops": seed["nested loops"] / seed["Conv2D forward"],
+        "seed_forward_speedup_vs_article_einsum": seed["einsum as written"] / seed["Conv2D forward"],
+        "net_forward_backward_ms": net["net forward+backward"],
+    }
+    torch_rows = result.get("torch", {}).get("rows")
+    if torch_rows:
+        summary["seed_forward_ratio_to_torch"] = seed["Conv2D forward"] / torch_rows["seed forward"]
+        summary["net_forward_ratio_to_torch"] = net["net forward (acting, train=False)"] / torch_rows["net forward"]
+        summary["net_forward_backward_ratio_to_torch"] = net["net forward+backward"] / torch_rows["net forward+backward"]
+    return summary
+
+
+def _torch_match(name: str, torch_rows: dict) -> float | None:
+    """The PyTorch timing for a NumPy row name, if there is one."""
+    if name.startswith("net forward+backward"):
+        return torch_rows.get("net forward+backward")
+    if name.startswith("net forward"):
+        return torch_rows.get("net forward")
+    if name[0].isdigit():
+        index, _, rest = name.partition(" ")
+        op = "forward+backward" if rest.endswith("forward+backward") else "forward"
+        return torch_rows.get(f"layer {index} {op}")
+    return None
+
+
+def format_table(result: dict) -> str:
+    """Plain-text tables of a `run_conv_bench` result: medians in ms and ratios."""
+    torch_rows = result.get("torch", {}).get("rows") or {}
+    m = result["machine"]
+    lines = [f"NumPy {m['numpy']}, BLAS threads {m['blas_threads']}, {m['cpus']} CPUs; medians of "
+             f"interleaved runs{' (quick)' if result.get('quick') else ''}."]
+    sc = result["seed_case"]
+    cfg = sc["config"]
+    seed = {r["name"]: r for r in sc["rows"]}
+    loops, einsum = seed["nested loops"]["median_ms"], seed["einsum as written"]["median_ms"]
+    lines += ["", f"Seed case: {cfg['batch']} x {cfg['channels']} x {cfg['size']} x {cfg['size']}, "
+              f"{cfg['kernels']} kernels {cfg['kernel']}x{cfg['kernel']}, stride {cfg['stride']}",
+              f"{'implementation':<28}{'op':<18}{'median ms':>11}{'runs':>6}{'vs loops':>10}"
+              f"{'vs einsum':>11}{'/ torch':>9}"]
+    for r in sc["rows"]:
+        t = torch_rows.get(f"seed {r['op']}") if r["name"].startswith("Conv2D") else None
+        lines.append(f"{r['name']:<28}{r['op']:<18}{r['median_ms']:>11.3f}{r['runs']:>6}"
+                     f"{loops / r['median_ms']:>9.0f}x{einsum / r['median_ms']:>10.1f}x"
+                     + (f"{r['median_ms'] / t:>8.2f}x" if t else f"{'':>9}"))
+    if torch_rows:
+        for op in ("forward", "forward+backward"):
+            t = torch_rows[f"seed {op}"]
+            lines.append(f"{'torch conv2d':<28}{op:<18}{t:>11.3f}{'':>6}{loops / t:>9.0f}x"
+                         f"{einsum / t:>10.1f}x{1:>8.2f}x")
+    errs = ", ".join(f"{k} {v:.1e}" for k, v in sc["max_abs_error_vs_loops"].items())
+    lines.append(f"max |difference| from loops: {errs}")
+    an = result["agent_net"]
+    lines += ["", f"Agent network, batch {an['batch']} x {tuple(an['input_shape'])}, "
+              f"{an['threads']} worker threads: {an['net']}",
+              f"{'what':<56}{'median ms':>11}{'torch ms':>10}{'/ torch':>9}"]
+    for r in an["rows"]:
+        t = _torch_match(r["name"], torch_rows)
+        lines.append(f"{r['name']:<56}{r['median_ms']:>11.2f}"
+                     + (f"{t:>10.2f}{r['median_ms'] / t:>8.2f}x" if t else ""))
+    tr = result.get("torch", {})
+    lines.append("")
+    lines.append(f"PyTorch {tr['torch']} reference, {tr['threads']} threads, separate process."
+                 if torch_rows else f"PyTorch reference skipped: {tr.get('skipped', 'unknown')}.")
+    s = result["summary"]
+    lines.append(f"Seed case forward: {s['seed_forward_speedup_vs_loops']:.0f}x faster than loops, "
+                 f"{s['seed_forward_speedup_vs_article_einsum']:.1f}x faster than the article's einsum.")
+    if "net_forward_backward_ratio_to_torch" in s:
+        lines.append(f"Agent net forward+backward: {s['net_forward_backward_ms']:.1f} ms = "
+                     f"{s['net_forward_backward_ratio_to_torch']:.2f}x PyTorch's time.")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    res = run_conv_bench(quick="--quick" in sys.argv)
+    print(json.dumps(res, indent=1) if "--json" in sys.argv else format_table(res))

@@ -1,0 +1,71 @@
+"""The training loop: exact resume, saving, league bookkeeping."""
+
+import numpy as np
+import pytest
+
+from agent import saves
+from agent.policy import NetworkConfig
+from agent.session import TrainingSession, load_policy
+from agent.trainer import Trainer, TrainConfig, aim_error
+from game.env import ObservationConfig
+from game.world import World
+
+TINY_OBS = ObservationConfig(width=64, height=32, frames=2)
+TINY_NET = NetworkConfig(channels=(4, 8), kernel_sizes=(4, 3), strides=(2, 2), hidden=16)
+TINY = TrainConfig(num_matches=4, self_play_matches=1, num_steps=12, num_minibatches=2, update_epochs=2,
+                   snapshot_every=2, eval_every=0, match_time_limit_s=3.0)
+
+
+def weights(trainer: Trainer) -> dict:
+    return {k: v.copy() for k, v in trainer.policy.params().items()}
+
+
+def test_stop_and_resume_gives_the_same_weights_as_an_uninterrupted_run(tmp_path):
+    # The learning-rate schedule spans each call's budget; both runs below make the same calls.
+    straight = TrainingSession.create("straight", TINY, TINY_OBS, TINY_NET, saves_dir=tmp_path)
+    straight.run(steps=2 * TINY.batch_size, handle_sigint=False)
+    straight.run(steps=3 * TINY.batch_size, handle_sigint=False)
+
+    first = TrainingSession.create("halves", TINY, TINY_OBS, TINY_NET, saves_dir=tmp_path)
+    first.run(steps=2 * TINY.batch_size, handle_sigint=False)
+    del first
+    resumed = TrainingSession.resume("halves", saves_dir=tmp_path)
+    assert resumed.trainer.update == 2
+    resumed.run(steps=3 * TINY.batch_size, handle_sigint=False)
+
+    a, b = weights(straight.trainer), weights(resumed.trainer)
+    assert a.keys() == b.keys()
+    for key in a:
+        assert np.array_equal(a[key], b[key]), key
+    assert straight.trainer.league.state_dict() == resumed.trainer.league.state_dict()
+    assert any(m["kind"] == "snapshot" for m in resumed.trainer.league.state_dict()["members"])
+
+
+def test_saved_agent_loads_with_its_own_settings(tmp_path):
+    session = TrainingSession.create("little", TINY, TINY_OBS, TINY_NET, saves_dir=tmp_path)
+    session.run(steps=TINY.batch_size, handle_sigint=False)
+    policy, observation, meta = load_policy(tmp_path / "little" / saves.AGENT_FILE)
+    assert observation == TINY_OBS and meta["training"]["steps"] == session.trainer.global_step
+    for key, value in session.trainer.policy.params().items():
+        assert np.array_equal(policy.params()[key], value)
+    rows = saves.read_metrics(tmp_path / "little" / saves.METRICS_FILE)
+    assert [r["update"] for r in rows] == [1]
+
+
+def test_creating_over_an_existing_agent_is_refused(tmp_path):
+    TrainingSession.create("taken", TINY, TINY_OBS, TINY_NET, saves_dir=tmp_path).run(
+        steps=TINY.batch_size, handle_sigint=False)
+    with pytest.raises(saves.SaveError, match="already exists"):
+        TrainingSession.create("taken", TINY, TINY_OBS, TINY_NET, saves_dir=tmp_path)
+    with pytest.raises(saves.SaveError, match="no agent named"):
+        TrainingSession.resume("missing", saves_dir=tmp_path)
+
+
+def test_aim_error_is_the_angle_to_the_opponent():
+    world = World(seed=0)
+    me, foe = world.ships
+    me.x, me.y, me.heading = 100.0, 100.0, 0.0
+    foe.x, foe.y = 200.0, 200.0
+    assert aim_error(world, 0) == pytest.approx(np.pi / 4)
+    foe.alive = False
+    assert aim_error(world, 0) is None
