@@ -233,12 +233,14 @@ def _train_options(function):
 @click.option("--resume", is_flag=True, help="Continue the agent NAME exactly where it stopped.")
 @click.option("--ego-view/--no-ego-view", default=None, help="Also show the agent a view turned with its ship.")
 @click.option("--frames", type=click.IntRange(min=1, max=8), default=None, help="Frames stacked per observation.")
+@click.option("--action-repeat", type=click.IntRange(min=1, max=8), default=None, help="Ticks each decision is held.")
 @click.option("--checkpoint-minutes", type=click.FloatRange(min=0), default=5.0, show_default=True,
               help="Save a checkpoint this often.")
 @_saves_option
 @_train_options
 def train(name: str, minutes: float | None, steps: int | None, envs: int | None, resume: bool,
-          ego_view: bool | None, frames: int | None, checkpoint_minutes: float, saves_dir: str | None,
+          ego_view: bool | None, frames: int | None, action_repeat: int | None, checkpoint_minutes: float,
+          saves_dir: str | None,
           **overrides) -> None:
     """Train an agent headless by self-play and against a league of opponents.
 
@@ -257,7 +259,8 @@ def train(name: str, minutes: float | None, steps: int | None, envs: int | None,
     overrides = {k: v for k, v in overrides.items() if v is not None}
     if envs is not None:
         overrides["num_matches"] = envs
-    seeing = {k: v for k, v in (("ego_view", ego_view), ("frames", frames)) if v is not None}
+    seeing = {k: v for k, v in (("ego_view", ego_view), ("frames", frames), ("action_repeat", action_repeat))
+              if v is not None}
     folder = Path(saves_dir) if saves_dir else None
     try:
         if resume:
