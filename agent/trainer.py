@@ -159,6 +159,7 @@ class Trainer:
         self.next_done = np.ones(config.num_streams, bool)
         self.prev_potential = np.zeros(config.num_streams, np.float32)
         self._recent_lengths: list[int] = []
+        self._aim_sum, self._aim_count = 0.0, 0  # aim errors seen during the current rollout
         self._recent_results: dict[str, list[float]] = {}
 
         # rollout storage, uint8 frames
@@ -190,14 +191,15 @@ class Trainer:
         self._started = True
 
     def _potentials(self) -> np.ndarray:
-        if self.config.aim_shaping == 0:
-            return np.zeros(self.config.num_streams, np.float32)
+        """Aim-shaping potential of every stream's current state; also tallies the aim errors."""
         worlds = self.env.worlds
         out = np.zeros(self.config.num_streams, np.float32)
         for k, (slot, player) in enumerate(zip(self.stream_slots, self.stream_players)):
             error = aim_error(worlds[slot], player)
             if error is not None:
                 out[k] = -self.config.aim_shaping * error / math.pi
+                self._aim_sum += error
+                self._aim_count += 1
         return out
 
     def _snapshot_actions(self, obs: np.ndarray, actions: np.ndarray) -> None:
@@ -224,6 +226,7 @@ class Trainer:
         slots, players = self.stream_slots, self.stream_players
         actions = np.zeros((cfg.num_matches, 2), np.int64)
         timing = {"act": 0.0, "env": 0.0}
+        self._aim_sum, self._aim_count = 0.0, 0
         for t in range(cfg.num_steps):
             obs = self.env.observations
             stream_obs = obs[slots, players]
@@ -354,6 +357,7 @@ class Trainer:
             "learn_s": learn_s,
             "elo": self.league.learner_rating,
             "episode_ticks": float(np.mean(self._recent_lengths)) if self._recent_lengths else None,
+            "aim_error_deg": math.degrees(self._aim_sum / self._aim_count) if self._aim_count else None,
             "train_vs": {k: float(np.mean(v)) for k, v in self._recent_results.items() if v},
             **stats,
         }
