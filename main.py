@@ -94,7 +94,7 @@ def cli(ctx: click.Context, seed: int | None, fullscreen: bool, mute: bool) -> N
         from game.app import run_app
 
         factory = ControllerFactory()
-        _run_window(lambda: run_app(factory, sorted(BOTS), seed=seed, fullscreen=fullscreen, mute=mute))
+        _run_window(lambda: run_app(factory, _menu_opponents(), seed=seed, fullscreen=fullscreen, mute=mute))
 
 
 def _run_window(start) -> None:
@@ -323,6 +323,252 @@ class _Progress:
         t = self.session.trainer
         click.echo(f"\nsaved {self.session.name!r}: {t.global_step:,} samples, {t.update} updates, "
                    f"Elo {t.league.learner_rating:.0f}, in {self.session.folder}")
+
+
+# ------------------------------------------------------------------------------------------
+# watch: train with a window on the learning agent
+@cli.command()
+@click.option("--fullscreen", is_flag=True, help="Start in fullscreen.")
+def watch(fullscreen: bool, name: str, minutes: float | None, steps: int | None, envs: int | None, resume: bool,
+          ego_view: bool | None, frames: int | None, action_repeat: int | None, checkpoint_minutes: float,
+          saves_dir: str | None, **overrides) -> None:
+    """Train an agent as `train` does, in a window that shows it learning.
+
+    The window shows a live match of the agent (self-play, against the bots or a league
+    snapshot), the frames it sees, its first layer's feature maps, its action probabilities,
+    charts of the training and the league. Learning runs in a second process, so the window
+    stays smooth. Space pauses the match, +/- speed, Tab next match, S saves, L pauses learning,
+    H hides the panel, Esc (or closing the window, or Ctrl-C) saves and quits. When the budget
+    is spent it saves and closes by itself; continue with `train --resume` or `watch --resume`.
+    Takes the same options as `train`.
+    """
+    from agent.saves import SaveError
+    from agent.watch import WatchBackend, WatchRun
+
+    if (minutes is None) == (steps is None):
+        raise click.UsageError("give exactly one budget: --minutes M or --steps S")
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    if envs is not None:
+        overrides["num_matches"] = envs
+    seeing = {k: v for k, v in (("ego_view", ego_view), ("frames", frames), ("action_repeat", action_repeat))
+              if v is not None}
+    if resume and (overrides or seeing):
+        raise click.UsageError("a resumed run keeps its settings; leave out "
+                               + ", ".join("--" + k.replace("_", "-") for k in {**overrides, **seeing}))
+    config = observation = None
+    if not resume:
+        from agent.trainer import TrainConfig
+        from game.env import ObservationConfig
+
+        try:
+            config, observation = TrainConfig(**overrides), ObservationConfig(**seeing)
+        except ValueError as error:
+            raise click.UsageError(str(error)) from None
+    backend = WatchBackend(WatchRun(name, saves_dir, resume, config, observation, steps=steps, minutes=minutes,
+                                    checkpoint_minutes=checkpoint_minutes))
+    from game.app.watch import run_watch
+
+    try:
+        # the window opens first (no display: nothing starts), then the training process opens
+        # the session (or refuses, in one sentence) while the window says "starting"
+        _run_window(lambda: run_watch(backend, fullscreen, prepare=backend.start))
+    except SaveError as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        backend.close()
+    if backend.error:
+        raise click.ClickException(backend.error)
+    done = backend.summary or {}
+    click.echo(f"saved {name!r}: {done.get('step', 0):,} samples, {done.get('update', 0)} updates, "
+               f"Elo {done.get('elo', 0.0):.0f}, in {done.get('folder', '')}")
+
+
+watch.params[:0] = list(train.params)  # exactly the options of `train` (budget, settings, TrainConfig, --saves)
+
+
+@bench.command(name="watch")
+@click.option("--minutes", type=click.FloatRange(min=0.1), default=3.0, show_default=True,
+              help="Learning time of each of the two runs.")
+@click.option("--screenshot", type=click.Path(dir_okay=False), default=None, help="Save a picture of the window here.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def bench_watch(minutes: float, screenshot: str | None, as_json: bool) -> None:
+    """Frame times of the watch window, and learning speed with it open vs headless."""
+    from benchmarks.watch import format_watch_bench, run_watch_bench
+
+    result = run_watch_bench(minutes, screenshot=screenshot)
+    click.echo(json.dumps(result) if as_json else format_watch_bench(result))
+
+
+# ----------------------------------------------------------------------------------------
+# agents: the saved agents in saves/ (list, show, rename, delete, export, import, report)
+BOT_DETAILS = {  # the menu's line about each scripted bot, strongest first
+    "aimbot": "scripted: leads its shots, 0.2 s reaction, avoids asteroids",
+    "rookie": "scripted: a slower, shakier aimbot (0.35 s reaction)",
+    "random": "scripted: holds a random action for 1.5 s",
+    "circler": "scripted: flies in circles, firing all the time",
+    "spinner": "scripted: turns on the spot and fires",
+    "idle": "scripted: a still target",
+}
+
+
+def _menu_opponents(saves_dir: str | None = None) -> list:
+    """The menu's choices: saved agents (the shipped champion first, then by Elo), then the bots."""
+    from agent.manage import RESERVED_NAMES, list_summaries
+    from game.app import Opponent
+
+    agents_found = [Opponent(s.name, s.name, s.detail()) for s in list_summaries(_saves_path(saves_dir))
+                    if s.name.lower() not in RESERVED_NAMES]  # such an agent could not be chosen by name
+    order = [b for b in BOT_DETAILS if b in BOTS] + sorted(set(BOTS) - set(BOT_DETAILS))
+    return agents_found + [Opponent(b, b, BOT_DETAILS.get(b, "scripted bot")) for b in order]
+
+
+def _saves_path(saves_dir: str | None):
+    from pathlib import Path
+
+    return Path(saves_dir) if saves_dir else None
+
+
+def _agent_command(function):
+    """Run an ``agents`` command, turning a SaveError into its one sentence and exit status 1."""
+    import functools
+
+    @functools.wraps(function)
+    def run(*args, **kwargs):
+        from agent.saves import SaveError
+
+        try:
+            return function(*args, **kwargs)
+        except SaveError as error:
+            raise click.ClickException(str(error)) from None
+
+    return run
+
+
+@cli.group()
+def agents() -> None:
+    """Manage the saved agents (folders in saves/; see README "Saved agents")."""
+
+
+@agents.command(name="list")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table.")
+@_saves_option
+@_agent_command
+def agents_list(as_json: bool, saves_dir: str | None) -> None:
+    """List the saved agents: the shipped champion first, then by Elo.
+
+    'vs aimbot' is the last evaluation's score against the aimbot (wins + half the draws).
+    """
+    from agent import manage, saves
+
+    summaries = manage.list_summaries(_saves_path(saves_dir))
+    if as_json:
+        click.echo(json.dumps([manage.summary_dict(s) for s in summaries], indent=1))
+    elif not summaries:
+        click.echo(f"no saved agents in {_saves_path(saves_dir) or saves.default_saves_dir()}")
+    else:
+        click.echo(manage.format_table(summaries))
+
+
+@agents.command(name="show")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Print the metadata as JSON.")
+@_saves_option
+@_agent_command
+def agents_show(name: str, as_json: bool, saves_dir: str | None) -> None:
+    """Show everything about agent NAME: network, observation, training, ratings, league, files."""
+    from agent import manage
+
+    info = manage.details(name, _saves_path(saves_dir))
+    click.echo(json.dumps(info, indent=1, sort_keys=True) if as_json else manage.format_details(info))
+
+
+@agents.command(name="rename")
+@click.argument("old")
+@click.argument("new")
+@_saves_option
+@_agent_command
+def agents_rename(old: str, new: str, saves_dir: str | None) -> None:
+    """Rename agent OLD to NEW (NEW must be free and not a bot's name)."""
+    from agent import manage
+
+    folder = manage.rename_agent(old, new, _saves_path(saves_dir))
+    click.echo(f"renamed {old!r} to {new!r} ({folder})")
+
+
+@agents.command(name="delete")
+@click.argument("name")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@_saves_option
+@_agent_command
+def agents_delete(name: str, yes: bool, saves_dir: str | None) -> None:
+    """Delete agent NAME and all its files (asks first)."""
+    from agent import manage
+
+    folder = manage.existing_agent(name, _saves_path(saves_dir))
+    if not yes:
+        click.confirm(f"Delete agent {name!r} and everything in {folder}?", abort=True)
+    manage.delete_agent(name, _saves_path(saves_dir))
+    click.echo(f"deleted {name!r}")
+
+
+@agents.command(name="export")
+@click.argument("name")
+@click.argument("file")
+@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+@_saves_option
+@_agent_command
+def agents_export(name: str, file: str, force: bool, saves_dir: str | None) -> None:
+    """Write agent NAME to FILE: one .npz with the weights and the metadata inside."""
+    from pathlib import Path
+
+    from agent import manage
+
+    target = manage.export_agent(name, Path(file), force, _saves_path(saves_dir))
+    click.echo(f"exported {name!r} to {target}")
+
+
+@agents.command(name="import")
+@click.argument("file")
+@click.option("--name", default=None, help="Save it under this name [default: the name inside the file].")
+@_saves_option
+@_agent_command
+def agents_import(file: str, name: str | None, saves_dir: str | None) -> None:
+    """Add the agent in FILE (made by 'agents export') to the saved agents, after checking it whole."""
+    from pathlib import Path
+
+    from agent import manage
+
+    saved = manage.import_agent(Path(file), name, _saves_path(saves_dir))
+    click.echo(f"imported {file} as {saved!r}")
+
+
+@agents.command(name="report")
+@click.argument("name")
+@click.option("--out", default=None,
+              help="PNG file to write [default: saves/NAME/report.png].")
+@_saves_option
+@_agent_command
+def agents_report(name: str, out: str | None, saves_dir: str | None) -> None:
+    """Draw agent NAME's training curves into a PNG: scores against the bots, Elo, episode length,
+    entropy, losses and speed, over minutes of training."""
+    from pathlib import Path
+
+    import pygame
+
+    from agent import manage
+    from game.charts import Chart, Series, draw_charts, save_png
+
+    title, panels = manage.training_curves(name, _saves_path(saves_dir))
+    path = Path(out) if out else manage.existing_agent(name, _saves_path(saves_dir)) / "report.png"
+    if path.suffix.lower() != ".png":
+        raise click.ClickException(f"the report is a PNG image, so its file name must end in .png (got {path})")
+    charts = [Chart(p["title"], "minutes of training", p["y_label"],
+                    [Series(s["label"], s["x"], s["y"]) for s in p["series"]], p["y_range"]) for p in panels]
+    try:
+        save_png(draw_charts(title, charts), path)
+    except (OSError, pygame.error) as error:
+        raise click.ClickException(f"cannot write {path} ({getattr(error, 'strerror', None) or error})") from None
+    click.echo(f"wrote {path}")
 
 
 def main() -> None:

@@ -34,6 +34,9 @@ class AgentController:
         self.rng = np.random.default_rng(0)
         self.last_probs: np.ndarray | None = None  # the latest decision's action probabilities
         self.last_value: float = 0.0
+        self.last_observation: np.ndarray | None = None  # the (K, H, W) stack it decided from
+        self.last_action: int | None = None  # the network's choice, in its own (mirrored) view
+        self.decisions = 0  # decisions taken so far
 
     def reset(self, seed: int | None = None) -> None:
         self.rng = np.random.default_rng(seed)
@@ -49,5 +52,7 @@ class AgentController:
             stack = eyes.look(world)
             actions, _, values, probs = self.policy.act(stack[None], self.rng, self.greedy)
             self.last_probs, self.last_value = probs[0], float(values[0])
+            self.last_observation, self.last_action = stack, int(actions[0])
+            self.decisions += 1
             self._actions[player] = eyes.to_world_action(int(actions[0]))
         return self._actions[player]

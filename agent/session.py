@@ -11,13 +11,15 @@ from __future__ import annotations
 import datetime as dt
 import signal
 import time
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any, Callable
 
 from agent import saves
+from agent.nn.conv import conv_output_size
 from agent.policy import ActorCritic, NetworkConfig
 from agent.trainer import Trainer, TrainConfig
+from game.actions import NUM_ACTIONS
 from game.env import ObservationConfig
 
 
@@ -118,7 +120,8 @@ class TrainingSession:
         """Train until ``steps`` more samples or ``minutes`` more minutes are spent (or stopped).
 
         The learning rate anneals over the whole budget of this call: by samples when
-        ``steps`` is given, else by time.
+        ``steps`` is given, else by time. Time spent inside ``on_update`` does not count against
+        ``minutes`` (``watch`` holds training there while learning is paused).
         """
         if steps is None and minutes is None:
             raise ValueError("give a budget: steps or minutes")
@@ -126,6 +129,7 @@ class TrainingSession:
         start_step, start_s = t.global_step, time.monotonic()
         end_step = start_step + steps if steps is not None else None
         last_checkpoint = time.monotonic()
+        held_s = 0.0  # time spent in on_update
         row = None
         previous = signal.getsignal(signal.SIGINT) if handle_sigint else None
         if handle_sigint:
@@ -137,7 +141,7 @@ class TrainingSession:
                         break
                     progress = (t.global_step - start_step) / max(steps, 1)
                 else:
-                    spent = time.monotonic() - start_s
+                    spent = time.monotonic() - start_s - held_s
                     if spent >= minutes * 60:
                         break
                     progress = spent / (minutes * 60)
@@ -145,7 +149,9 @@ class TrainingSession:
                 row["wall_time"] = _now()
                 saves.append_metrics(self.folder / saves.METRICS_FILE, row)
                 if on_update is not None:
+                    called = time.monotonic()
                     on_update(row)
+                    held_s += time.monotonic() - called
                 if time.monotonic() - last_checkpoint >= checkpoint_minutes * 60:
                     self.save()
                     last_checkpoint = time.monotonic()
@@ -176,16 +182,71 @@ def _rewrite_metrics(path: Path, rows: list[dict]) -> None:
 
 
 def load_policy(path: Path) -> tuple[ActorCritic, ObservationConfig, dict]:
-    """The network of an agent file, built with the architecture and observation it was saved with."""
+    """The network of an agent file, built with the architecture and observation it was saved with.
+
+    Every setting is checked (known names, right types, sizes that fit the weights in the file)
+    before anything is built, so a damaged or crafted file ends in a SaveError, not a crash.
+    """
     params, meta = saves.load_agent(path)
+    network = _settings(path, NetworkConfig, meta["network"], "network")
+    observation = _settings(path, ObservationConfig, meta["observation"], "observation")
+    channels, height, width = observation.shape
+    if channels * height * width > MAX_OBSERVATION_VALUES:
+        raise saves.SaveError(f"{path} asks for observations too large to play ({channels} x {height} x {width})")
+    expected = _parameter_count(observation.shape, network)
+    found = sum(int(value.size) for value in params.values())
+    if expected != found:
+        raise saves.SaveError(f"{path} holds {found:,} weights but its network settings need {expected:,}")
+    policy = ActorCritic(observation.shape, network)
     try:
-        network = NetworkConfig.from_dict(meta["network"])
-        observation = ObservationConfig(**meta["observation"])
-        policy = ActorCritic(observation.shape, network)
         policy.set_params(params)
-    except (KeyError, TypeError, ValueError) as error:
-        raise saves.SaveError(f"{path} was made with settings this version cannot use ({error})") from None
+    except ValueError as error:
+        raise saves.SaveError(f"{path} holds weights that do not fit its network ({error})") from None
     return policy, observation, meta
+
+
+def _settings(path: Path, kind: type, values: dict, what: str):
+    """``kind(**values)`` after checking every name and type, else a SaveError saying which is wrong."""
+    defaults = {f.name: f.default for f in fields(kind)}
+    for key, value in values.items():
+        if key not in defaults:
+            raise saves.SaveError(f"{path} has a {what} setting this version does not know ({key!r})")
+        if not _same_kind(value, defaults[key]):
+            raise saves.SaveError(f"{path} has an invalid {what} setting ({key} = {value!r})")
+    try:
+        return kind(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
+    except (TypeError, ValueError) as error:
+        raise saves.SaveError(f"{path} has invalid {what} settings ({error})") from None
+
+
+def _same_kind(value: Any, default: Any) -> bool:
+    """Whether a JSON value can stand for a setting whose default is ``default``."""
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(value, bool) and isinstance(default, bool)
+    if isinstance(default, int):
+        return isinstance(value, int) and 0 < value <= MAX_SETTING
+    if isinstance(default, float):
+        return isinstance(value, (int, float)) and 0 <= value <= 1e6
+    if isinstance(default, tuple):
+        return isinstance(value, list) and 0 < len(value) <= 16 and all(_same_kind(v, 1) for v in value)
+    return isinstance(value, type(default))
+
+
+MAX_SETTING = 4096  # no count or size in a network or observation setting is larger
+MAX_OBSERVATION_VALUES = 2**22  # pixels in one stacked observation (4 MiB)
+
+
+def _parameter_count(obs_shape: tuple[int, int, int], network: NetworkConfig) -> int:
+    """How many weights :class:`ActorCritic` has for these settings (computed, nothing allocated)."""
+    channels, height, width = obs_shape
+    count = 0
+    for out, k, s in zip(network.channels, network.kernel_sizes, network.strides):
+        count += out * channels * k * k + out
+        channels, height, width = out, conv_output_size(height, k, s), conv_output_size(width, k, s)
+        if height < 1 or width < 1:
+            return -1  # the convolutions leave nothing: no file can fit
+    flat = channels * height * width
+    return count + flat * network.hidden + network.hidden + (network.hidden + 1) * (NUM_ACTIONS + 1)
 
 
 def seconds_to_text(seconds: float) -> str:

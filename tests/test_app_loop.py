@@ -6,7 +6,7 @@ import pytest
 from game.app import run_match
 from game.app.app import App
 from game.app.layout import ARENA_RECT, HUD_RECT, PANEL_BG, WINDOW_SIZE
-from game.app.menu import MenuScene
+from game.app.menu import MenuScene, Opponent, _fit
 from game.app.play import MatchScene, MatchSetup
 from game.app.screenshot import save_screenshot
 from game.bots import BOTS
@@ -15,7 +15,9 @@ from game.match import match_seeds
 from game.render import BACKGROUND
 from game.world import World
 
-OPPONENTS = ["random", "aimbot", "spinner"]
+OPPONENTS = [Opponent("random", "random", "holds random actions"), Opponent("aimbot", "aimbot"),
+             Opponent("spinner", "The Spinner", "turns and fires")]
+SPECS = [o.spec for o in OPPONENTS]
 
 
 def make_controller(spec: str):
@@ -140,7 +142,7 @@ def test_menu_by_mouse_starts_human_vs_chosen_bot(apps):
     click(rect.center)
     app.run(max_frames=1)
     assert menu.page.kind == "opponent"
-    rect = dict(menu.item_rects())[OPPONENTS.index("spinner")]
+    rect = dict(menu.item_rects())[SPECS.index("spinner")]
     click(rect.center)
     app.run(max_frames=3)
     assert isinstance(app.scene, MatchScene)
@@ -196,7 +198,7 @@ def test_failing_controller_in_the_app_returns_to_the_menu_with_its_message(apps
 
 
 def test_unknown_opponent_shows_the_reason_on_the_menu(apps):
-    app = App(make_controller, ["nobody"], seed=5, mute=True)
+    app = App(make_controller, [Opponent("nobody", "Nobody")], seed=5, mute=True)
     try:
         press(pygame.K_DOWN, pygame.K_RETURN, pygame.K_RETURN)
         app.run(max_frames=2)
@@ -214,3 +216,25 @@ def test_save_screenshot_draws_a_match_in_progress(tmp_path):
     arena = pygame.surfarray.pixels3d(image)[:, ARENA_RECT.top : ARENA_RECT.bottom]
     is_background = (arena == BACKGROUND).all(axis=2)
     assert 0.9 < is_background.mean() < 0.999  # mostly slate gray, with things drawn on it
+
+
+def test_opponent_page_shows_titles_and_details_and_plays_the_spec(apps):
+    opponents = [Opponent("aimbot", "Back", "an agent may be called Back: it is not the Back item"),
+                 Opponent("random", "x" * 200, "a title too long is shortened, not drawn over its detail")]
+    app = App(make_controller, opponents, seed=5, mute=True)
+    try:
+        press(pygame.K_DOWN, pygame.K_RETURN)  # Human vs AI
+        app.run(max_frames=1)
+        page = app.scene.page
+        assert [item.title if isinstance(item, Opponent) else item for item in page.items] == ["Back", "x" * 200, "Back"]
+        assert page.selected == 0  # the aimbot entry, whatever its title
+        rects = dict(app.scene.item_rects())
+        assert rects[0].width > 800  # room for a title and a detail line
+        font = app.fonts.font(32)
+        assert font.size(_fit(font, "x" * 200, 300))[0] <= 300 < font.size("x" * 200)[0]
+        press(pygame.K_RETURN)  # the first entry, titled "Back", is still the aimbot
+        app.run(max_frames=2)
+        assert isinstance(app.scene, MatchScene)
+        assert (app.scene.setup.p1, app.scene.setup.p2) == ("human", "aimbot")
+    finally:
+        app.close()

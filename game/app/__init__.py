@@ -13,23 +13,26 @@ colours, fonts), ``screenshot``.
 from __future__ import annotations
 
 from game.app.app import App, fresh_seed
+from game.app.menu import Opponent
 from game.app.play import MakeController, MatchSetup, build_controllers
 from game.controllers import ControllerError
 
-__all__ = ["run_app", "run_match"]
+__all__ = ["Opponent", "run_app", "run_match"]
 
 
 def run_app(
     make_controller: MakeController,
-    opponents: list[str],
+    opponents: list[Opponent],
     seed: int | None = None,
     fullscreen: bool = False,
     mute: bool = False,
 ) -> None:
     """Open the window on the main menu and play until the user quits.
 
-    ``make_controller(spec)`` builds the controller for a bot spec from ``opponents`` (humans
-    get keyboard controllers here). A controller that fails shows its message on the menu.
+    ``opponents`` are the choices of the "Human vs AI" and "Bot vs Bot" pages, in order, each
+    an :class:`Opponent` (spec, title, detail). ``make_controller(spec)`` builds the controller
+    for a spec (humans get keyboard controllers here). A controller that fails shows its
+    message on the menu.
     """
     app = App(make_controller, opponents, seed=seed, fullscreen=fullscreen, mute=mute)
     try:

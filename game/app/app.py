@@ -19,7 +19,7 @@ import pygame
 
 from game.app.hud import Hud
 from game.app.layout import FPS, TITLE, WINDOW_SIZE, Fonts, make_icon
-from game.app.menu import MenuScene
+from game.app.menu import MenuScene, Opponent
 from game.app.play import MakeController, MatchScene, MatchSetup, build_controllers
 from game.app.sound import Sounds
 from game.controllers import Controller, ControllerError
@@ -65,7 +65,7 @@ class App:
     def __init__(
         self,
         make_controller: MakeController,
-        opponents: list[str],
+        opponents: list[Opponent],
         seed: int | None = None,
         fullscreen: bool = False,
         mute: bool = False,

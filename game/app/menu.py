@@ -2,7 +2,9 @@
 
 Pages: the main page (Human vs Human, Human vs AI, Bot vs Bot, Quit); for Human vs AI the
 opponent; for Bot vs Bot the bot of player 1 and then of player 2 (aimbot preselected, so
-Enter, Enter gives the aimbot demo). Behind the menu a bot match plays, dimmed.
+Enter, Enter gives the aimbot demo). The choices are :class:`Opponent` entries given by the
+caller (bots and saved agents), each shown with its title and a line of detail. Behind the
+menu a bot match plays, dimmed.
 
 Controls: Up/Down (or W/S) choose, Enter or Space select, Esc goes back (quits on the main
 page); the mouse points and clicks. M mutes and F11 toggles fullscreen.
@@ -38,6 +40,7 @@ ITEM_HEIGHT = 44
 MAX_VISIBLE_ITEMS = 8  # longer lists scroll
 ITEMS_TOP = 268
 MENU_WIDTH = 420
+LIST_WIDTH = 940  # the opponent pages: a title on the left, its detail on the right
 HELP_TEXT = "Up/Down choose   Enter select   Esc back   M mute   F11 fullscreen"
 SELECT_KEYS = (pygame.K_RETURN, pygame.K_KP_ENTER, pygame.K_SPACE)
 UP_KEYS = (pygame.K_UP, pygame.K_w)
@@ -51,11 +54,24 @@ BACK = "Back"
 MAIN_ITEMS = (HUMAN_VS_HUMAN, HUMAN_VS_AI, BOT_VS_BOT, QUIT)
 
 
+@dataclass(frozen=True)
+class Opponent:
+    """A choice on the opponent pages: the controller ``spec`` to play, its ``title`` in the list,
+    and a ``detail`` line (e.g. a saved agent's rating and training time)."""
+
+    spec: str
+    title: str
+    detail: str = ""
+
+
+Item = Opponent | str  # the main page and "Back" are plain strings
+
+
 @dataclass
 class Page:
     kind: str  # "main", "opponent", "bot1" or "bot2"
     title: str
-    items: list[str]
+    items: list[Item]
     selected: int = 0
     top: int = 0  # first visible item when the list scrolls
 
@@ -63,11 +79,11 @@ class Page:
 class MenuScene:
     """The menu screen. ``outcome`` becomes ``("play", p1, p2)`` or ``("quit",)`` when chosen.
 
-    ``opponents`` are the controller specs offered as AI opponents and demo bots;
+    ``opponents`` are offered as AI opponents and demo bots, in their order;
     ``message`` is shown under the menu (e.g. why the last match could not start).
     """
 
-    def __init__(self, opponents: list[str], hud: Hud, seed: int, message: str = "") -> None:
+    def __init__(self, opponents: list[Opponent], hud: Hud, seed: int, message: str = "") -> None:
         if not opponents:
             raise ValueError("the menu needs at least one opponent")
         self.opponents = list(opponents)
@@ -120,10 +136,11 @@ class MenuScene:
             page.top = page.selected - MAX_VISIBLE_ITEMS + 1
 
     def _open(self, kind: str, title: str) -> None:
-        items = self.opponents + [BACK]
+        items: list[Item] = [*self.opponents, BACK]
         page = Page(kind, title, items)
-        if DEFAULT_BOT in items:
-            page.selected = items.index(DEFAULT_BOT)
+        specs = [o.spec for o in self.opponents]
+        if DEFAULT_BOT in specs:
+            page.selected = specs.index(DEFAULT_BOT)
             page.top = max(0, page.selected - MAX_VISIBLE_ITEMS + 1)
         self.pages.append(page)
 
@@ -133,8 +150,8 @@ class MenuScene:
         else:
             self.pages.pop()
 
-    def _choose(self, item: str) -> None:
-        if item == BACK:
+    def _choose(self, item: Item) -> None:
+        if item == BACK:  # a string; an Opponent (even one called "Back") never equals it
             self._back()
         elif self.page.kind == "main":
             if item == HUMAN_VS_HUMAN:
@@ -145,24 +162,25 @@ class MenuScene:
                 self._open("bot1", "Player 1 bot")
             elif item == QUIT:
                 self.outcome = ("quit",)
-        else:
+        elif isinstance(item, Opponent):
             kind = self.page.kind
             if kind == "opponent":
-                self.outcome = ("play", "human", item)
+                self.outcome = ("play", "human", item.spec)
             elif kind == "bot1":
-                self._p1_bot = item
+                self._p1_bot = item.spec
                 self._open("bot2", "Player 2 bot")
             elif kind == "bot2":
-                self.outcome = ("play", self._p1_bot, item)
+                self.outcome = ("play", self._p1_bot, item.spec)
 
     # --- layout --------------------------------------------------------------------------
     def item_rects(self) -> list[tuple[int, pygame.Rect]]:
         """(item index, screen rect) of the items visible on the current page."""
         page = self.page
         visible = range(page.top, min(len(page.items), page.top + MAX_VISIBLE_ITEMS))
-        left = (WINDOW_SIZE[0] - MENU_WIDTH) // 2
+        width = MENU_WIDTH if page.kind == "main" else LIST_WIDTH
+        left = (WINDOW_SIZE[0] - width) // 2
         return [
-            (index, pygame.Rect(left, ITEMS_TOP + row * ITEM_HEIGHT, MENU_WIDTH, ITEM_HEIGHT - 6))
+            (index, pygame.Rect(left, ITEMS_TOP + row * ITEM_HEIGHT, width, ITEM_HEIGHT - 6))
             for row, index in enumerate(visible)
         ]
 
@@ -210,8 +228,7 @@ class MenuScene:
                 panel.fill((*PANEL_BG, 220))
                 surface.blit(panel, rect)
                 pygame.draw.rect(surface, ACCENT, rect, 2, border_radius=6)
-            color = ACCENT if selected else TEXT
-            self.fonts.blit(surface, page.items[index], 34, color, center=rect.center)
+            self._draw_item(surface, page.items[index], rect, selected)
         rects = self.item_rects()
         if page.top > 0:
             self.fonts.blit(surface, "more above", 20, TEXT_DIM, midbottom=(cx, rects[0][1].top - 2))
@@ -221,3 +238,24 @@ class MenuScene:
             self.fonts.blit(surface, self.message, 24, WARNING, center=(cx, ARENA_RECT.bottom - 30))
         pygame.draw.line(surface, PANEL_EDGE, HELP_RECT.topleft, HELP_RECT.topright)
         self.fonts.blit(surface, HELP_TEXT, 20, TEXT_DIM, center=HELP_RECT.center)
+
+    def _draw_item(self, surface: pygame.Surface, item: Item, rect: pygame.Rect, selected: bool) -> None:
+        """A plain item centred; an opponent's title on the left and its detail on the right."""
+        color = ACCENT if selected else TEXT
+        if not isinstance(item, Opponent):
+            self.fonts.blit(surface, item, 34, color, center=rect.center)
+            return
+        detail = self.fonts.blit(surface, item.detail, 22, TEXT if selected else TEXT_DIM,
+                                 midright=(rect.right - 14, rect.centery)) if item.detail else None
+        room = (detail.left if detail else rect.right) - rect.left - 40
+        self.fonts.blit(surface, _fit(self.fonts.font(32), item.title, room), 32, color,
+                        midleft=(rect.left + 14, rect.centery))
+
+
+def _fit(font: pygame.font.Font, text: str, width: int) -> str:
+    """``text``, shortened with '...' at the end if it is wider than ``width`` pixels."""
+    if font.size(text)[0] <= width:
+        return text
+    while text and font.size(text + "...")[0] > width:
+        text = text[:-1]
+    return text + "..."
