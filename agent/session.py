@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from agent import saves
+from agent.manage import RESERVED_NAMES
 from agent.nn.conv import conv_output_size
 from agent.policy import ActorCritic, NetworkConfig
 from agent.trainer import Trainer, TrainConfig
@@ -50,6 +51,8 @@ class TrainingSession:
         overwrite: bool = False,
     ) -> TrainingSession:
         folder = saves.agent_dir(name, saves_dir)
+        if name.lower() in RESERVED_NAMES:
+            raise saves.SaveError(f"{name!r} is the name of a built-in controller; choose another name")
         if (folder / saves.AGENT_FILE).exists() or (folder / saves.TRAINING_FILE).exists():
             if not overwrite:
                 raise saves.SaveError(
@@ -68,7 +71,8 @@ class TrainingSession:
         arrays, meta = saves.read_npz(path)
         try:
             trainer = Trainer.restore(meta["trainer"], arrays)
-        except (KeyError, ValueError, TypeError) as error:
+        except (KeyError, ValueError, TypeError, IndexError, AttributeError, saves.SaveError) as error:
+            # a damaged or hand-made training file: say so, never a traceback
             raise saves.SaveError(f"the training state of {name!r} cannot be resumed ({error})") from None
         session = cls(name, trainer, folder, meta.get("created", _now()), meta.get("parent"))
         # metrics logged after the checkpoint belong to updates that will now be redone

@@ -69,3 +69,8 @@ def test_aim_error_is_the_angle_to_the_opponent():
     assert aim_error(world, 0) == pytest.approx(np.pi / 4)
     foe.alive = False
     assert aim_error(world, 0) is None
+
+
+def test_an_agent_cannot_take_a_bot_name(tmp_path):
+    with pytest.raises(saves.SaveError, match="built-in controller"):
+        TrainingSession.create("aimbot", TINY, TINY_OBS, TINY_NET, saves_dir=tmp_path)
