@@ -14,8 +14,9 @@ hyperparameter (each field described; ``python main.py train`` mirrors them as o
    fixed set of seeds, metrics.
 
 Aim shaping: with both ships alive, the potential is ``-aim_shaping * |aim error| / pi`` (the
-angle between the learner's heading and the bearing to the opponent), and each step's reward
-gets ``gamma * potential(next) - potential(now)``. Potential-based shaping leaves the optimal
+angle between the learner's heading and the bearing to the opponent; optionally plus
+``dodge_shaping`` times the opponent's aim error at the learner), and each step's reward gets
+``gamma * potential(next) - potential(now)``. Potential-based shaping leaves the optimal
 policy unchanged (Ng et al. 1999) but tells the learner early which way to turn.
 
 Everything that changes during training (weights, optimizer moments, counters, random
@@ -39,7 +40,7 @@ from agent.nn import Adam, clip_grad_norm
 from agent.policy import ActorCritic, NetworkConfig
 from agent.ppo import compute_gae, ppo_loss
 from game.bots import BOTS
-from game.env import BatchDuelEnv, ObservationConfig, Rules, World, derive_seed
+from game.env import BatchDuelEnv, ObservationConfig, RewardConfig, Rules, World, derive_seed
 
 EVAL_SEED = 20261126  # evaluations always use the same matches, so they compare across time
 EVAL_OPPONENTS = ("random", "aimbot")
@@ -71,6 +72,8 @@ class TrainConfig:
     max_grad_norm: float = field(default=0.5, **_help("global gradient-norm clip"))
     target_kl: float = field(default=0.0, **_help("stop an update's epochs early above this KL (0: never)"))
     aim_shaping: float = field(default=0.3, **_help("potential-based aim shaping scale (0: off)"))
+    dodge_shaping: float = field(default=0.0, **_help("potential-based shaping for staying off the opponent's aim"))
+    asteroid_reward: float = field(default=0.2, **_help("reward for an asteroid shot (a kill is 1)"))
     match_time_limit_s: float = field(default=60.0, **_help("training matches end in a draw after this"))
     snapshot_every: int = field(default=20, **_help("updates between frozen snapshots in the league"))
     max_snapshots: int = field(default=6, **_help("snapshots kept in the league"))
@@ -140,7 +143,8 @@ class Trainer:
         self.optimizer = Adam(self.policy.params(), lr=config.learning_rate)
         self.league = League(bots=config.bots, max_snapshots=config.max_snapshots)
         self.snapshots: dict[str, ActorCritic] = {}
-        self.env = BatchDuelEnv(config.num_matches, rules=self.rules, observation=observation, copy=False)
+        self.env = BatchDuelEnv(config.num_matches, rules=self.rules, observation=observation,
+                                rewards=RewardConfig(asteroid=config.asteroid_reward), copy=False)
 
         # learning streams: (match slot, player)
         sp = config.self_play_matches
@@ -191,13 +195,19 @@ class Trainer:
         self._started = True
 
     def _potentials(self) -> np.ndarray:
-        """Aim-shaping potential of every stream's current state; also tallies the aim errors."""
+        """Shaping potential of every stream's current state; also tallies the aim errors.
+
+        With both ships alive: ``(-aim_shaping * own aim error + dodge_shaping * the
+        opponent's aim error at us) / pi``; otherwise 0.
+        """
         worlds = self.env.worlds
+        aim, dodge = self.config.aim_shaping, self.config.dodge_shaping
         out = np.zeros(self.config.num_streams, np.float32)
         for k, (slot, player) in enumerate(zip(self.stream_slots, self.stream_players)):
             error = aim_error(worlds[slot], player)
             if error is not None:
-                out[k] = -self.config.aim_shaping * error / math.pi
+                foe_error = aim_error(worlds[slot], 1 - player) if dodge else 0.0
+                out[k] = (dodge * foe_error - aim * error) / math.pi
                 self._aim_sum += error
                 self._aim_count += 1
         return out

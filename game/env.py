@@ -13,15 +13,16 @@ A player may instead be driven by a *controller* (a bot, or any ``act(world, pla
 is asked every tick, like in the interactive game: scripted opponents keep their full reaction
 speed and the action given for that player in ``step`` is ignored.
 
-Rewards (per player, per step; the game's score change divided by the kill score, 50):
+Rewards (per player, per step; by default the game's score change divided by the kill score, 50;
+other weights can be given with a :class:`RewardConfig`):
 
-=============================  ======
-event                          reward
-=============================  ======
-destroy the opponent's ship    +1.0
-own ship destroyed (any way)   -1.0
-shoot an asteroid              +0.2
-=============================  ======
+=================================  ======
+event                              reward
+=================================  ======
+the opponent's ship destroyed      +1.0
+own ship destroyed (any way)       -1.0
+shoot an asteroid                  +0.2
+=================================  ======
 
 A match is *terminated* when a player has no lives left and *truncated* when it reaches the
 rules' time limit (a draw). ``infos`` carry ``score``, ``lives``, ``winner`` (0, 1, None) and
@@ -49,12 +50,21 @@ from game.spaces import Box, Discrete
 from game.world import World
 
 __all__ = [
-    "AGENTS", "BatchDuelEnv", "DuelEnv", "Match", "ObservationConfig", "PlayerEyes", "Rules",
+    "AGENTS", "BatchDuelEnv", "DuelEnv", "Match", "ObservationConfig", "PlayerEyes", "RewardConfig", "Rules",
     "SingleAgentEnv", "World", "derive_seed", "match_info",
 ]
 
 AGENTS = ("player_0", "player_1")
 _MIRROR = np.array(MIRRORED, dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class RewardConfig:
+    """Reward per event for each player; the defaults equal the game's score change / 50."""
+
+    kill: float = 1.0  # the opponent's ship destroyed, by any cause (as the score counts it)
+    death: float = -1.0  # the own ship destroyed
+    asteroid: float = 0.2  # an asteroid shot
 
 
 def derive_seed(*words: int) -> int:
@@ -91,9 +101,11 @@ class Match:
         observation: ObservationConfig = ObservationConfig(),
         stack: np.ndarray | None = None,
         renderer: ObservationRenderer | None = None,
+        rewards: RewardConfig = RewardConfig(),
     ) -> None:
         self.rules = rules
         self.config = observation
+        self.rewards = rewards
         self.renderer = renderer or ObservationRenderer(observation)
         self.stack = np.zeros((2, *observation.shape), np.uint8) if stack is None else stack
         self.world = World(rules, seed=0)
@@ -123,8 +135,8 @@ class Match:
     def step(self, action0: int, action1: int) -> tuple[float, float]:
         """Hold the two actions for ``action_repeat`` ticks (or until the match ends); rewards."""
         world = self.world
-        ships = world.ships
-        before0, before1 = ships[0].score, ships[1].score
+        s0, s1 = world.ships
+        deaths0, deaths1, rocks0, rocks1 = s0.deaths, s1.deaths, s0.asteroids_shot, s1.asteroids_shot
         if self.config.mirror_player2:
             action1 = MIRRORED[action1]
         c0, c1 = self.controllers
@@ -141,8 +153,12 @@ class Match:
         draw = self.renderer.draw
         stack[0, -views:] = draw(world, 0)
         stack[1, -views:] = draw(world, 1)
-        scale = 1.0 / self.rules.score_kill
-        return (ships[0].score - before0) * scale, (ships[1].score - before1) * scale
+        w = self.rewards
+        died0, died1 = s0.deaths - deaths0, s1.deaths - deaths1
+        return (
+            w.kill * died1 + w.death * died0 + w.asteroid * (s0.asteroids_shot - rocks0),
+            w.kill * died0 + w.death * died1 + w.asteroid * (s1.asteroids_shot - rocks1),
+        )
 
     @property
     def terminated(self) -> bool:
@@ -465,6 +481,7 @@ class BatchDuelEnv:
         *,
         rules: Rules = DEFAULT_RULES,
         observation: ObservationConfig = ObservationConfig(),
+        rewards: RewardConfig = RewardConfig(),
         copy: bool = True,
     ) -> None:
         if num_matches < 1:
@@ -474,7 +491,7 @@ class BatchDuelEnv:
         self.copy = copy
         self._obs = np.zeros((num_matches, 2, *observation.shape), np.uint8)
         renderer = ObservationRenderer(observation)  # one set of surfaces serves every slot
-        self.matches = [Match(rules, observation, self._obs[i], renderer) for i in range(num_matches)]
+        self.matches = [Match(rules, observation, self._obs[i], renderer, rewards) for i in range(num_matches)]
         self._pending: list[tuple[int, int, Controller | None]] = []
         self.observation_space = Box(0, 255, (num_matches, 2, *observation.shape), np.uint8)
         self.single_observation_space = Box(0, 255, observation.shape, np.uint8)

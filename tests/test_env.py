@@ -204,3 +204,20 @@ def test_player_eyes_see_what_the_env_shows():
         assert not eyes[0].decide_now(world) or (world.tick - start) % 4 == 0
     assert decisions > 10
     assert eyes[1].to_world_action(encode(0, 1, False)) == encode(0, 2, False)
+
+
+def test_reward_weights_can_be_changed():
+    from game.env import Match, RewardConfig
+
+    rules = Rules(asteroid_start_count=0, asteroid_spawn_per_s=0.0)
+    match = Match(rules, rewards=RewardConfig(kill=2.0, death=-3.0, asteroid=0.5))
+    match.reset(seed=0)
+    world = match.world
+    world.ships[1].x, world.ships[1].y = 400.0, 100.0
+    world.asteroids.append(world._new_asteroid(400.0, 45.0, 20.0, 0.0))  # right above player 2's gun
+    total = np.zeros(2)
+    fire = encode(0, 0, True)
+    for step in range(15):
+        total += match.step(fire if step == 0 else 0, fire)
+    # player 1's one bullet destroyed player 2 (+2 / -3); player 2 shot the asteroid first (+0.5)
+    assert tuple(total) == pytest.approx((2.0, -3.0 + 0.5))
