@@ -45,7 +45,7 @@ if gymnasium is not None:
     class GymnasiumDuel(gymnasium.Env):
         """:class:`game.env.SingleAgentEnv` as a ``gymnasium.Env`` (same arguments)."""
 
-        metadata = {"render_modes": ["human", "rgb_array"], "render_fps": 15}
+        metadata = {"render_modes": ["human", "rgb_array"], "render_fps": 30}
 
         def __init__(self, render_mode: str | None = None, **kwargs: Any) -> None:
             self.env = SingleAgentEnv(render_mode=render_mode, **kwargs)

@@ -310,7 +310,7 @@ class DuelEnv:
     (None, "human" or "rgb_array").
     """
 
-    metadata = {"name": "asteroids_duel_v0", "render_modes": ["human", "rgb_array"], "render_fps": 15,
+    metadata = {"name": "asteroids_duel_v0", "render_modes": ["human", "rgb_array"], "render_fps": 30,
                 "is_parallelizable": True}
     possible_agents = list(AGENTS)
 
@@ -323,7 +323,8 @@ class DuelEnv:
     ) -> None:
         self.match = Match(rules, observation)
         self.render_mode = render_mode
-        self._rendering = _Rendering(render_mode, rules.tick_rate // observation.action_repeat)
+        self.metadata = dict(self.metadata, render_fps=rules.tick_rate // observation.action_repeat)
+        self._rendering = _Rendering(render_mode, self.metadata["render_fps"])
         self._observation_space = Box(0, 255, observation.shape, np.uint8)
         self._action_space = Discrete(NUM_ACTIONS)
         self.agents: list[str] = []
@@ -394,7 +395,7 @@ class SingleAgentEnv:
     ``rules``, ``observation``, ``render_mode`` (None, "human" or "rgb_array").
     """
 
-    metadata = {"render_modes": ["human", "rgb_array"], "render_fps": 15}
+    metadata = {"render_modes": ["human", "rgb_array"], "render_fps": 30}
 
     def __init__(
         self,

@@ -44,14 +44,14 @@ from game.world import World
 class ObservationConfig:
     """How observations are drawn and stacked. The defaults are the ones the agent learns with."""
 
-    width: int = 128  # px; the frame keeps the arena's 2:1 aspect
-    height: int = 64
+    width: int = 96  # px; the frame keeps the arena's 2:1 aspect (12.5 arena px per pixel)
+    height: int = 48
     frames: int = 2  # the last K frames are stacked, oldest first
-    action_repeat: int = 4  # ticks each decision is held (60 ticks/s -> 15 decisions/s)
+    action_repeat: int = 2  # ticks each decision is held (60 ticks/s -> 30 decisions/s)
     ship_scale: float = 1.6  # ships are drawn this many times their collision radius
     sight_px: float = 400.0  # length of the sight line from a ship's centre, arena px (0: none)
     mirror_player2: bool = True  # player 2 sees the arena mirrored left to right
-    ego_view: bool = False  # add a view turned with the own ship (centre, nose to the right)
+    ego_view: bool = True  # add a view turned with the own ship (centre, nose to the right)
     ego_span_px: float = 1600.0  # arena px across the ego view's width
 
     def __post_init__(self) -> None:

@@ -25,7 +25,7 @@ def test_envs_construct_with_defaults_and_declare_their_spaces():
     single = SingleAgentEnv()
     obs, info = single.reset(seed=0)
     assert single.observation_space.contains(obs) and single.action_space.n == 18
-    assert single.metadata["render_fps"] == 15 and "rgb_array" in single.metadata["render_modes"]
+    assert single.metadata["render_fps"] == 60 // ObservationConfig().action_repeat and "rgb_array" in single.metadata["render_modes"]
     single.close()
     single.close()  # closing twice is safe
     batch = BatchDuelEnv(3)
@@ -114,7 +114,7 @@ def test_terminated_when_out_of_lives_truncated_at_the_time_limit():
         _, _, term, trunc, info = env.step({a: 0 for a in AGENTS})
         steps += 1
     assert trunc["player_0"] and not term["player_0"] and info["player_0"]["winner"] is None
-    assert steps == 15  # 60 ticks at 4 ticks a step
+    assert steps == 60 // ObservationConfig().action_repeat  # 60 ticks, action_repeat ticks a step
     with pytest.raises(RuntimeError):
         env.step({a: 0 for a in AGENTS})
 
@@ -200,8 +200,9 @@ def test_player_eyes_see_what_the_env_shows():
         match.step(*actions)
         if world.over:
             break
-        assert world.tick == start + 4
-        assert not eyes[0].decide_now(world) or (world.tick - start) % 4 == 0
+        repeat = ObservationConfig().action_repeat
+        assert world.tick == start + repeat
+        assert not eyes[0].decide_now(world) or (world.tick - start) % repeat == 0
     assert decisions > 10
     assert eyes[1].to_world_action(encode(0, 1, False)) == encode(0, 2, False)
 
