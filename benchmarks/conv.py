@@ -1,9 +1,10 @@
 """Convolution benchmark: the seed article's experiment, then the agent's own network.
 
 `run_conv_bench(quick)` returns a JSON-ready dict and `format_table(result)` renders it.
-Timings are medians of runs interleaved round-robin (so a noisy neighbour hurts every variant
-alike). PyTorch, when installed, runs in a separate process with as many threads as NumPy's
-BLAS, so the two thread pools never compete; it is a reference, not a dependency.
+Timings are medians of runs interleaved round-robin, so a noisy neighbour hurts every variant
+alike. PyTorch, when installed, is a reference, not a dependency: it runs in a separate
+process (the two thread pools never compete) with as many threads as NumPy's BLAS, and
+times one job per request, so its runs alternate with the matching NumPy runs.
 
 1. Seed case: 64 images 3 x 50 x 50, 15 kernels 4 x 4, stride 2 (the article measured 1.23 s
    for its loops). Rows: correct nested loops; the article's einsum as written
@@ -26,7 +27,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from agent.nn import Conv2D, Dense, Flatten, ReLU, Sequential
-from agent.nn.blas import blas_threads
+from agent.nn.blas import blas_thread_limit, blas_threads
 
 #: The likely policy network: (kind, *args). conv: (out_channels, kernel, stride[, padding]).
 DEFAULT_LAYERS: tuple[tuple, ...] = (
@@ -41,24 +42,32 @@ SEED_CASE = {"batch": 64, "channels": 3, "size": 50, "kernels": 15, "kernel": 4,
 # ---------------------------------------------------------------------------- timing
 
 def _interleaved(fns: dict[str, Callable[[], Any]], repeats: dict[str, int] | int,
-                 warmup: int = 1, budget_s: float = 4.0) -> dict[str, list[float]]:
+                 warmup: int = 1, budget_s: float = 3.0) -> dict[str, list[float]]:
     """Seconds per call of each fn, measured round-robin (so drifting load hits all alike).
 
-    A fn stops early once its measured runs add up to budget_s (it always runs once), which
-    bounds the time a very slow variant can take on a busy machine.
+    A fn that returns a float reports its own time in seconds (PyTorch jobs timed in their
+    process). Each fn stops early once its warm-up and measured runs add up to budget_s (it
+    is always measured once), which bounds the time a slow variant takes on a busy machine.
     """
     reps = repeats if isinstance(repeats, dict) else {k: repeats for k in fns}
+    spent = {k: 0.0 for k in fns}
     for name, fn in fns.items():
         for _ in range(min(warmup, reps[name])):
-            fn()
+            spent[name] += _timed(fn)
     times: dict[str, list[float]] = {k: [] for k in fns}
     for r in range(max(reps.values())):
         for name, fn in fns.items():
-            if r < reps[name] and (r == 0 or sum(times[name]) < budget_s):
-                t0 = time.perf_counter()
-                fn()
-                times[name].append(time.perf_counter() - t0)
+            if r < reps[name] and (r == 0 or spent[name] < budget_s):
+                times[name].append(_timed(fn))
+                spent[name] += times[name][-1]
     return times
+
+
+def _timed(fn: Callable[[], Any]) -> float:
+    t0 = time.perf_counter()
+    reported = fn()
+    elapsed = time.perf_counter() - t0
+    return reported if isinstance(reported, float) else elapsed
 
 
 def _median_ms(samples: list[float]) -> float:
@@ -90,7 +99,7 @@ def article_windows(x: np.ndarray, k: int, stride: int) -> np.ndarray:
     return as_strided(x, (n, c, oh, ow, k, k), (sn, sc, stride * sh, stride * sw, sh, sw), writeable=False)
 
 
-def _seed_case(quick: bool, threads: int | None) -> dict:
+def _seed_case(quick: bool, threads: int | None, worker: _TorchWorker | None) -> dict:
     sc = SEED_CASE
     rng = np.random.default_rng(0)
     x = rng.random((sc["batch"], sc["channels"], sc["size"], sc["size"]), dtype=np.float32)
@@ -108,7 +117,7 @@ def _seed_case(quick: bool, threads: int | None) -> dict:
         return np.einsum("bchwkt,fckt->bfhw", article_windows(x, sc["kernel"], sc["stride"]), w,
                          optimize=True) + bias4
 
-    grad = np.ones((sc["batch"], sc["kernels"], 24, 24), np.float32)
+    grad = np.ones(layer.forward(x, train=False).shape, np.float32)
 
     def conv_fwd_bwd() -> None:
         layer.forward(x)
@@ -122,20 +131,27 @@ def _seed_case(quick: bool, threads: int | None) -> dict:
               (("einsum as written", einsum_as_written), ("einsum optimize=True", einsum_optimized),
                ("Conv2D", lambda: layer.forward(x, train=False)))}
 
-    loop_reps = 1 if quick else 2
+    # Plus the correctness run above; a second run only when the machine is not crawling.
+    loop_reps = 0 if quick or first_loop_s > 2.5 else 1
     fast = 15 if quick else 41
-    times = _interleaved(
-        {"nested loops": lambda: loop_conv_forward(x, w, b, sc["stride"]),
-         "einsum as written": einsum_as_written, "einsum optimize=True": einsum_optimized,
-         "Conv2D forward": lambda: layer.forward(x, train=False),
-         "Conv2D forward+backward": conv_fwd_bwd},
-        {"nested loops": loop_reps, "einsum as written": 5 if quick else 11,
-         "einsum optimize=True": fast, "Conv2D forward": fast, "Conv2D forward+backward": fast},
-        warmup=0)
+    fns: dict[str, Callable[[], Any]] = {
+        "nested loops": lambda: loop_conv_forward(x, w, b, sc["stride"]),
+        "einsum as written": einsum_as_written, "einsum optimize=True": einsum_optimized,
+        "Conv2D forward": lambda: layer.forward(x, train=False),
+        "Conv2D forward+backward": conv_fwd_bwd}
+    reps = {"nested loops": loop_reps, "einsum as written": 5 if quick else 11,
+            "einsum optimize=True": fast, "Conv2D forward": fast, "Conv2D forward+backward": fast}
+    if worker is not None:
+        for op in ("forward", "forward+backward"):
+            fns[f"torch {op}"] = lambda op=op: worker.time(f"seed {op}")
+            reps[f"torch {op}"] = fast
+    times = _interleaved(fns, reps, warmup=0)
     times["nested loops"].append(first_loop_s)  # the correctness run counts too
+    torch_ms = {f"seed {op}": _median_ms(times.pop(f"torch {op}")) for op in ("forward", "forward+backward")
+                if f"torch {op}" in times}
     rows = [{"name": name, "op": "forward+backward" if "backward" in name else "forward",
              "median_ms": _median_ms(t), "runs": len(t)} for name, t in times.items()]
-    return {"config": dict(sc), "rows": rows, "max_abs_error_vs_loops": errors}
+    return {"config": dict(sc), "rows": rows, "max_abs_error_vs_loops": errors, "torch_ms": torch_ms}
 
 
 # ---------------------------------------------------------------------------- agent network
@@ -186,16 +202,20 @@ def _build(layers: Sequence[tuple], input_shape: tuple[int, int, int], rng: np.r
 
 
 def _agent_net(layers: Sequence[tuple], input_shape: tuple[int, int, int], batch: int,
-               quick: bool, threads: int | None) -> dict:
+               quick: bool, threads: int | None, worker: _TorchWorker | None) -> dict:
     rng = np.random.default_rng(0)
     x = rng.random((batch, *input_shape), dtype=np.float32)
     net, origin = _build(layers, input_shape, rng, True, threads)
     serial = build_net(layers, input_shape, np.random.default_rng(0), fuse_relu=True, threads=1)
     unfused = build_net(layers, input_shape, np.random.default_rng(0), fuse_relu=False, threads=threads)
+    frames = (x * 255).astype(np.uint8)
+    from_frames = build_net(layers, input_shape, np.random.default_rng(0), fuse_relu=True, threads=threads)
+    if isinstance(from_frames.layers[0], Conv2D):
+        from_frames.layers[0].input_scale = 1 / 255
 
-    def fwd_bwd(model: Sequential) -> Callable[[], None]:
+    def fwd_bwd(model: Sequential, inputs: np.ndarray = x) -> Callable[[], None]:
         def run() -> None:
-            y = model.forward(x)
+            y = model.forward(inputs)
             model.backward(np.ones_like(y))
         return run
 
@@ -214,41 +234,58 @@ def _agent_net(layers: Sequence[tuple], input_shape: tuple[int, int, int], batch
             fns[f"{origin[i]} {layer!r} forward+backward"] = layer_fb
     fns["net forward (acting, train=False)"] = lambda: net.forward(x, train=False)
     fns["net forward+backward"] = fwd_bwd(net)
-    fns["net forward+backward, threads=1 (BLAS threads only)"] = fwd_bwd(serial)
+    serial_fb = fwd_bwd(serial)
+
+    def one_thread() -> None:
+        with blas_thread_limit(1):
+            serial_fb()
+    fns["net forward+backward, 1 thread"] = one_thread
     fns["net forward+backward, separate ReLU layers"] = fwd_bwd(unfused)
-    times = _interleaved(fns, 3 if quick else 9, warmup=1)
+    fns["net forward+backward, uint8 frames in (input_scale)"] = fwd_bwd(from_frames, frames)
+    fns["net forward+backward, threads=1 + 2 BLAS threads"] = serial_fb
+    if worker is not None:  # each PyTorch job right after its NumPy counterpart
+        paired: dict[str, Callable[[], Any]] = {}
+        for name, fn in fns.items():
+            paired[name] = fn
+            job = _torch_match(name)
+            if job and f"torch {job}" not in paired:
+                paired[f"torch {job}"] = lambda job=job: worker.time(job)
+        fns = paired
+    times = _interleaved(fns, 3 if quick else 7, warmup=1)
+    torch_ms = {name[6:]: _median_ms(times.pop(name)) for name in list(times) if name.startswith("torch ")}
     rows = [{"name": name, "median_ms": _median_ms(t), "runs": len(t)} for name, t in times.items()]
     return {"batch": batch, "input_shape": list(input_shape), "layers": [list(s) for s in layers],
-            "net": repr(net), "threads": net.layers[0].threads, "rows": rows}
+            "net": repr(net), "threads": net.layers[0].threads, "rows": rows, "torch_ms": torch_ms}
 
 
 # ---------------------------------------------------------------------------- torch reference
 
-_TORCH_SCRIPT = r"""
+_TORCH_WORKER = r"""
 import json, sys, time
-import numpy as np
-import torch
-import torch.nn.functional as F
-cfg = json.loads(sys.stdin.read())
-torch.set_num_threads(cfg["threads"])
-def med(fn, reps, warm=1):
-    for _ in range(warm): fn()
-    ts = []
-    for _ in range(reps):
-        t0 = time.perf_counter(); fn(); ts.append(time.perf_counter() - t0)
-    return float(np.median(ts)) * 1e3
-out = {"torch": torch.__version__, "threads": torch.get_num_threads(), "rows": {}}
+try:
+    import torch
+    import torch.nn.functional as F
+except Exception as exc:
+    print(json.dumps({"error": f"PyTorch not available ({type(exc).__name__}: {exc})"}), flush=True)
+    sys.exit(0)
+cfg = json.loads(sys.stdin.readline())
+torch.manual_seed(0)
+threads = cfg["threads"]
+torch.set_num_threads(threads)
+jobs = {}  # name -> (fn, threads)
 sc = cfg["seed"]
 x = torch.rand(sc["batch"], sc["channels"], sc["size"], sc["size"])
 w = torch.rand(sc["kernels"], sc["channels"], sc["kernel"], sc["kernel"])
 b = torch.rand(sc["kernels"])
-with torch.no_grad():
-    out["rows"]["seed forward"] = med(lambda: F.conv2d(x, w, b, stride=sc["stride"]), cfg["fast_reps"])
-wg = w.clone().requires_grad_(True); bg = b.clone().requires_grad_(True)
+wg, bg = w.clone().requires_grad_(True), b.clone().requires_grad_(True)
+def seed_forward():
+    with torch.no_grad():
+        F.conv2d(x, w, b, stride=sc["stride"])
 def seed_fb():
     wg.grad = None; bg.grad = None
     F.conv2d(x, wg, bg, stride=sc["stride"]).sum().backward()
-out["rows"]["seed forward+backward"] = med(seed_fb, cfg["fast_reps"])
+jobs["seed forward"] = (seed_forward, threads)
+jobs["seed forward+backward"] = (seed_fb, threads)
 c, h, wd = cfg["input_shape"]
 mods, features = [], None
 for spec in cfg["layers"]:
@@ -257,50 +294,92 @@ for spec in cfg["layers"]:
         p = args[3] if len(args) > 3 else 0
         mods.append(torch.nn.Conv2d(c, args[0], args[1], args[2], p))
         h = (h + 2 * p - args[1]) // args[2] + 1; wd = (wd + 2 * p - args[1]) // args[2] + 1; c = args[0]
-    elif kind == "relu": mods.append(torch.nn.ReLU())
-    elif kind == "flatten": mods.append(torch.nn.Flatten()); features = c * h * wd
-    elif kind == "dense": mods.append(torch.nn.Linear(features, args[0])); features = args[0]
+    elif kind == "relu":
+        mods.append(torch.nn.ReLU())
+    elif kind == "flatten":
+        mods.append(torch.nn.Flatten()); features = c * h * wd
+    elif kind == "dense":
+        mods.append(torch.nn.Linear(features, args[0])); features = args[0]
 net = torch.nn.Sequential(*mods)
 xb = torch.rand(cfg["batch"], *cfg["input_shape"])
-reps = cfg["reps"]
 hin = xb
 for i, m in enumerate(mods):
     with torch.no_grad():
         hout = m(hin)
     if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear)):
-        with torch.no_grad():
-            out["rows"][f"layer {i} forward"] = med(lambda: m(hin), reps)
         inp = hin.clone().requires_grad_(i > 0)
-        def fb():
+        def fwd(m=m, hin=hin):
+            with torch.no_grad():
+                m(hin)
+        def fb(m=m, inp=inp):
             m.zero_grad(set_to_none=True); inp.grad = None
             m(inp).sum().backward()
-        out["rows"][f"layer {i} forward+backward"] = med(fb, reps)
+        jobs[f"layer {i} forward"] = (fwd, threads)
+        jobs[f"layer {i} forward+backward"] = (fb, threads)
     hin = hout
-with torch.no_grad():
-    out["rows"]["net forward"] = med(lambda: net(xb), reps)
+def net_forward():
+    with torch.no_grad():
+        net(xb)
 def net_fb():
     net.zero_grad(set_to_none=True)
     net(xb).sum().backward()
-out["rows"]["net forward+backward"] = med(net_fb, reps)
-print(json.dumps(out))
+jobs["net forward"] = (net_forward, threads)
+jobs["net forward+backward"] = (net_fb, threads)
+jobs["net forward+backward, 1 thread"] = (net_fb, 1)
+print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads()}), flush=True)
+for line in sys.stdin:
+    fn, n = jobs[json.loads(line)]
+    if n != threads:
+        torch.set_num_threads(n)
+    t0 = time.perf_counter(); fn(); dt = time.perf_counter() - t0
+    if n != threads:
+        torch.set_num_threads(threads)
+    print(json.dumps(dt), flush=True)
 """
 
 
-def _torch_reference(layers: Sequence[tuple], input_shape: tuple[int, int, int], batch: int,
-                     quick: bool, threads: int) -> dict:
-    """Timings from PyTorch in a subprocess, or {"skipped": reason}."""
-    cfg = {"threads": threads, "seed": SEED_CASE, "layers": [list(s) for s in layers],
-           "input_shape": list(input_shape), "batch": batch, "reps": 3 if quick else 9,
-           "fast_reps": 15 if quick else 41}
-    try:
-        proc = subprocess.run([sys.executable, "-c", _TORCH_SCRIPT], input=json.dumps(cfg),
-                              capture_output=True, text=True, timeout=120)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return {"skipped": f"could not run PyTorch: {exc}"}
-    if proc.returncode != 0:
-        last = (proc.stderr.strip().splitlines() or ["unknown error"])[-1]
-        return {"skipped": "PyTorch not available" if "No module named 'torch'" in last else last}
-    return json.loads(proc.stdout)
+class _TorchWorker:
+    """PyTorch in its own process, timing one named job per request.
+
+    A separate process keeps the two thread pools apart; answering one job at a time lets
+    NumPy and PyTorch runs alternate, so both see the same background load.
+    """
+
+    def __init__(self, cfg: dict) -> None:
+        self.info: dict = {}
+        self._proc = subprocess.Popen([sys.executable, "-c", _TORCH_WORKER], stdin=subprocess.PIPE,
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            self._proc.stdin.write(json.dumps(cfg) + "\n")
+            self._proc.stdin.flush()
+        except OSError:
+            pass  # the worker exited already (no torch); its first line says why
+        line = self._proc.stdout.readline()
+        try:
+            self.info = json.loads(line) if line else {"error": self._proc.stderr.read().strip()[-300:]}
+        except json.JSONDecodeError:
+            self.info = {"error": line.strip()[-300:]}
+        if "error" in self.info:
+            self.close()
+
+    @property
+    def ok(self) -> bool:
+        return "error" not in self.info
+
+    def time(self, job: str) -> float:
+        """Seconds one run of `job` took inside the worker."""
+        self._proc.stdin.write(json.dumps(job) + "\n")
+        self._proc.stdin.flush()
+        return float(json.loads(self._proc.stdout.readline()))
+
+    def close(self) -> None:
+        if self._proc.poll() is None:
+            self._proc.stdin.close()
+            try:
+                self._proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
 
 
 # ---------------------------------------------------------------------------- entry points
@@ -308,25 +387,36 @@ def _torch_reference(layers: Sequence[tuple], input_shape: tuple[int, int, int],
 def run_conv_bench(quick: bool = False, layers: Sequence[tuple] = DEFAULT_LAYERS,
                    input_shape: tuple[int, int, int] = DEFAULT_INPUT, batch: int = DEFAULT_BATCH,
                    threads: int | None = None, torch: bool = True) -> dict:
-    """Run the benchmark; returns a JSON-ready dict (see module docstring). ~15 s quick, ~45 s full.
+    """Run the benchmark; returns a JSON-ready dict (see module docstring).
 
-    layers: the network as (kind, *args) specs (see DEFAULT_LAYERS); threads: Conv2D/Dense
-    worker threads (None = default); torch=False skips the PyTorch reference.
+    About 15 s quick and 30 s full on a quiet 2-core machine. layers: the network as
+    (kind, *args) specs (see DEFAULT_LAYERS); threads: Conv2D/Dense worker threads (None =
+    default); torch=False skips the PyTorch reference.
     """
     started = time.perf_counter()
     nthreads = blas_threads()
+    worker = None
+    torch_info: dict[str, Any] = {"skipped": "not requested"}
+    if torch:
+        worker = _TorchWorker({"threads": nthreads or os.cpu_count() or 1, "seed": SEED_CASE,
+                               "layers": [list(s) for s in layers], "input_shape": list(input_shape),
+                               "batch": batch})
+        torch_info = dict(worker.info) if worker.ok else {"skipped": worker.info["error"]}
+        worker = worker if worker.ok else None
+    try:
+        seed = _seed_case(quick, threads, worker)
+        agent = _agent_net(layers, input_shape, batch, quick, threads, worker)
+    finally:
+        if worker is not None:
+            worker.close()
+    torch_rows = {**seed.pop("torch_ms"), **agent.pop("torch_ms")}
+    if worker is not None:
+        torch_info["rows"] = torch_rows
     result: dict[str, Any] = {
         "machine": {"cpus": os.cpu_count(), "blas_threads": nthreads, "numpy": np.__version__,
                     "python": platform.python_version(), "processor": platform.processor()},
-        "quick": quick,
-        "seed_case": _seed_case(quick, threads),
-        "agent_net": _agent_net(layers, input_shape, batch, quick, threads),
+        "quick": quick, "seed_case": seed, "agent_net": agent, "torch": torch_info,
     }
-    if torch:
-        time.sleep(0.3)  # let OpenBLAS worker threads stop spinning before torch starts
-        result["torch"] = _torch_reference(layers, input_shape, batch, quick, nthreads or os.cpu_count() or 1)
-    else:
-        result["torch"] = {"skipped": "not requested"}
     result["summary"] = _summary(result)
     result["seconds"] = time.perf_counter() - started
     return result
@@ -345,19 +435,22 @@ def _summary(result: dict) -> dict:
         summary["seed_forward_ratio_to_torch"] = seed["Conv2D forward"] / torch_rows["seed forward"]
         summary["net_forward_ratio_to_torch"] = net["net forward (acting, train=False)"] / torch_rows["net forward"]
         summary["net_forward_backward_ratio_to_torch"] = net["net forward+backward"] / torch_rows["net forward+backward"]
+        summary["net_forward_backward_1_thread_ratio_to_torch"] = (
+            net["net forward+backward, 1 thread"] / torch_rows["net forward+backward, 1 thread"])
     return summary
 
 
-def _torch_match(name: str, torch_rows: dict) -> float | None:
-    """The PyTorch timing for a NumPy row name, if there is one."""
+def _torch_match(name: str) -> str | None:
+    """The PyTorch job comparable to a NumPy agent-net row, if there is one."""
+    if name == "net forward+backward, 1 thread":
+        return name
     if name.startswith("net forward+backward"):
-        return torch_rows.get("net forward+backward")
+        return "net forward+backward"
     if name.startswith("net forward"):
-        return torch_rows.get("net forward")
+        return "net forward"
     if name[0].isdigit():
         index, _, rest = name.partition(" ")
-        op = "forward+backward" if rest.endswith("forward+backward") else "forward"
-        return torch_rows.get(f"layer {index} {op}")
+        return f"layer {index} {'forward+backward' if rest.endswith('forward+backward') else 'forward'}"
     return None
 
 
@@ -392,19 +485,22 @@ def format_table(result: dict) -> str:
               f"{an['threads']} worker threads: {an['net']}",
               f"{'what':<56}{'median ms':>11}{'torch ms':>10}{'/ torch':>9}"]
     for r in an["rows"]:
-        t = _torch_match(r["name"], torch_rows)
+        job = _torch_match(r["name"])
+        t = torch_rows.get(job) if job else None
         lines.append(f"{r['name']:<56}{r['median_ms']:>11.2f}"
                      + (f"{t:>10.2f}{r['median_ms'] / t:>8.2f}x" if t else ""))
     tr = result.get("torch", {})
     lines.append("")
-    lines.append(f"PyTorch {tr['torch']} reference, {tr['threads']} threads, separate process."
+    lines.append(f"PyTorch {tr['torch']} reference, {tr['threads']} threads, separate process, runs "
+                 "alternating with NumPy's."
                  if torch_rows else f"PyTorch reference skipped: {tr.get('skipped', 'unknown')}.")
     s = result["summary"]
     lines.append(f"Seed case forward: {s['seed_forward_speedup_vs_loops']:.0f}x faster than loops, "
                  f"{s['seed_forward_speedup_vs_article_einsum']:.1f}x faster than the article's einsum.")
     if "net_forward_backward_ratio_to_torch" in s:
         lines.append(f"Agent net forward+backward: {s['net_forward_backward_ms']:.1f} ms = "
-                     f"{s['net_forward_backward_ratio_to_torch']:.2f}x PyTorch's time.")
+                     f"{s['net_forward_backward_ratio_to_torch']:.2f}x PyTorch's time "
+                     f"({s['net_forward_backward_1_thread_ratio_to_torch']:.2f}x with one thread each).")
     return "\n".join(lines)
 
 

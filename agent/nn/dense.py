@@ -112,6 +112,6 @@ class Dense(Layer):
                 a, b = rows[k - len(cols)]
                 np.matmul(g[a:b], self.weights.T, out=grad_in[a:b])
 
-        self._runner.run(task, len(cols) + len(rows))
+        self._runner.run(task, len(cols) + len(rows), parallel=parts > 1)
         np.matmul(np.ones(n, self.dtype), g, out=self.grad_bias)
         return grad_in

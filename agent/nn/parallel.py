@@ -28,7 +28,9 @@ def default_threads() -> int:
 class ChunkRunner:
     """Calls task(chunk_index, worker_index) for every chunk, on up to `threads` threads.
 
-    The calling thread is worker 0; extra workers live in a pool created on first use. Chunks
+    With threads > 1, BLAS runs single-threaded inside tasks even when there is only one
+    chunk: small GEMMs gain little from a second BLAS thread and stall badly when another
+    process holds that core. The calling thread is worker 0; extra workers live in a pool created on first use. Chunks
     are handed out in order as workers become free, so a worker slowed by another process
     does not hold up the rest. Results must not depend on which worker ran a chunk.
     """
@@ -40,11 +42,17 @@ class ChunkRunner:
     def __getstate__(self) -> dict:
         return {"threads": self.threads, "_pool": None}
 
-    def run(self, task: Callable[[int, int], None], chunks: int) -> None:
-        workers = min(self.threads, chunks)
-        if workers <= 1:
+    def run(self, task: Callable[[int, int], None], chunks: int, parallel: bool = True) -> None:
+        """Run all chunks; parallel=False keeps them in the calling thread (tiny work)."""
+        if self.threads == 1:  # the caller's choice: BLAS threading as configured
             for k in range(chunks):
                 task(k, 0)
+            return
+        workers = min(self.threads, chunks) if parallel else 1
+        if workers <= 1:  # too little work to split: still keep BLAS single-threaded
+            with blas_thread_limit(1):
+                for k in range(chunks):
+                    task(k, 0)
             return
         if self._pool is None or self._pool._max_workers < workers - 1:
             self._pool = ThreadPoolExecutor(self.threads - 1, thread_name_prefix="nn-chunks")

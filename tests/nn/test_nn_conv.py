@@ -86,6 +86,8 @@ CASES = [
     (2, 2, 3, 2, 3, 0, 8, 7),      # stride larger than kernel: skipped pixels get zero gradient
     (2, 3, 2, 4, 4, 0, 4, 4),      # one output pixel
     (2, 1, 2, 3, 1, 3, 2, 2),      # padding larger than the image
+    (2, 3, 7, 3, 2, 1, 9, 10),     # 7 kernels: computed as 8 (whole float64 vectors)
+    (2, 3, 15, 4, 2, 0, 12, 12),   # the seed article's layer, small
 ]
 
 
@@ -127,6 +129,21 @@ def test_uint8_input_equals_float_input():
     b = layer.forward(frames.astype(np.float32))
     assert a.dtype == np.float32
     np.testing.assert_array_equal(a, b)
+
+
+def test_input_scale_folds_into_the_weights():
+    rng = np.random.default_rng(4)
+    frames = rng.integers(0, 256, size=(3, 2, 24, 32), dtype=np.uint8)
+    scaled = Conv2D(2, 4, 4, 2, rng=np.random.default_rng(0), input_scale=1 / 255, dtype=np.float64)
+    plain = Conv2D(2, 4, 4, 2, rng=np.random.default_rng(0), dtype=np.float64)
+    y = scaled.forward(frames)
+    np.testing.assert_allclose(y, plain.forward(frames / 255.0), rtol=1e-12)
+    g = rng.standard_normal(y.shape)
+    gx = scaled.backward(g)
+    gx_plain = plain.backward(g)
+    np.testing.assert_allclose(scaled.grad_weights, plain.grad_weights, rtol=1e-10)
+    np.testing.assert_allclose(scaled.grad_bias, plain.grad_bias, rtol=1e-12)
+    np.testing.assert_allclose(gx, gx_plain / 255.0, rtol=1e-12)  # d/d(raw frames)
 
 
 def test_output_shape_and_errors():

@@ -104,3 +104,19 @@ def test_float32_network_converts_to_float64_for_checks():
     for name, p in net.params().items():
         np.testing.assert_array_equal(p, before[name].astype(np.float64))
     check_layer(net, rng.standard_normal((2, 2, 11, 14)), rng, samples=10)
+
+
+def test_dense_split_across_threads_matches_plain_matmuls():
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((64, 300))
+    g = rng.standard_normal((64, 300))
+    layer = Dense(300, 300, rng=rng, activation="relu", threads=3, dtype=np.float64)
+    assert layer._parts(64) > 1  # big enough to be split into row / column blocks
+    y = layer.forward(x)
+    gx = layer.backward(g)
+    z = x @ layer.weights + layer.bias
+    np.testing.assert_allclose(y, np.maximum(z, 0), rtol=1e-12)
+    g_eff = g * (z > 0)
+    np.testing.assert_allclose(layer.grad_weights, x.T @ g_eff, rtol=1e-10)
+    np.testing.assert_allclose(layer.grad_bias, g_eff.sum(axis=0), rtol=1e-10)
+    np.testing.assert_allclose(gx, g_eff @ layer.weights.T, rtol=1e-10)
