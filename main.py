@@ -192,6 +192,18 @@ def bench_game(p1: str, p2: str, seconds: float, repeats: int, as_json: bool) ->
     click.echo(json.dumps(result) if as_json else format_game_bench(result))
 
 
+@bench.command(name="conv")
+@click.option("--quick", is_flag=True, help="Fewer repeats (for a first look).")
+@click.option("--no-torch", is_flag=True, help="Skip the PyTorch reference even if it is installed.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def bench_conv(quick: bool, no_torch: bool, as_json: bool) -> None:
+    """The seed article's convolution experiment, then the agent's own layers (PyTorch as reference if installed)."""
+    from benchmarks.conv import format_table, run_conv_bench
+
+    result = run_conv_bench(quick=quick, torch=not no_torch)
+    click.echo(json.dumps(result) if as_json else format_table(result))
+
+
 @bench.command(name="env")
 @click.option("--seconds", type=click.FloatRange(min=0.1), default=2.0, show_default=True, help="Time per repeat.")
 @click.option("--repeats", type=click.IntRange(min=1), default=5, show_default=True)
@@ -234,13 +246,15 @@ def _train_options(function):
 @click.option("--ego-view/--no-ego-view", default=None, help="Also show the agent a view turned with its ship.")
 @click.option("--frames", type=click.IntRange(min=1, max=8), default=None, help="Frames stacked per observation.")
 @click.option("--action-repeat", type=click.IntRange(min=1, max=8), default=None, help="Ticks each decision is held.")
+@click.option("--frame-height", type=click.IntRange(min=16, max=300), default=None,
+              help="Height of the agent's frames in pixels (the width is twice that).")
 @click.option("--checkpoint-minutes", type=click.FloatRange(min=0), default=5.0, show_default=True,
               help="Save a checkpoint this often.")
 @_saves_option
 @_train_options
 def train(name: str, minutes: float | None, steps: int | None, envs: int | None, resume: bool,
-          ego_view: bool | None, frames: int | None, action_repeat: int | None, checkpoint_minutes: float,
-          saves_dir: str | None,
+          ego_view: bool | None, frames: int | None, action_repeat: int | None, frame_height: int | None,
+          checkpoint_minutes: float, saves_dir: str | None,
           **overrides) -> None:
     """Train an agent headless by self-play and against a league of opponents.
 
@@ -259,7 +273,8 @@ def train(name: str, minutes: float | None, steps: int | None, envs: int | None,
     overrides = {k: v for k, v in overrides.items() if v is not None}
     if envs is not None:
         overrides["num_matches"] = envs
-    seeing = {k: v for k, v in (("ego_view", ego_view), ("frames", frames), ("action_repeat", action_repeat))
+    seeing = {k: v for k, v in (("ego_view", ego_view), ("frames", frames), ("action_repeat", action_repeat),
+                                ("height", frame_height), ("width", frame_height and 2 * frame_height))
               if v is not None}
     folder = Path(saves_dir) if saves_dir else None
     try:
@@ -330,8 +345,8 @@ class _Progress:
 @cli.command()
 @click.option("--fullscreen", is_flag=True, help="Start in fullscreen.")
 def watch(fullscreen: bool, name: str, minutes: float | None, steps: int | None, envs: int | None, resume: bool,
-          ego_view: bool | None, frames: int | None, action_repeat: int | None, checkpoint_minutes: float,
-          saves_dir: str | None, **overrides) -> None:
+          ego_view: bool | None, frames: int | None, action_repeat: int | None, frame_height: int | None,
+          checkpoint_minutes: float, saves_dir: str | None, **overrides) -> None:
     """Train an agent as `train` does, in a window that shows it learning.
 
     The window shows a live match of the agent (self-play, against the bots or a league
@@ -350,7 +365,8 @@ def watch(fullscreen: bool, name: str, minutes: float | None, steps: int | None,
     overrides = {k: v for k, v in overrides.items() if v is not None}
     if envs is not None:
         overrides["num_matches"] = envs
-    seeing = {k: v for k, v in (("ego_view", ego_view), ("frames", frames), ("action_repeat", action_repeat))
+    seeing = {k: v for k, v in (("ego_view", ego_view), ("frames", frames), ("action_repeat", action_repeat),
+                                ("height", frame_height), ("width", frame_height and 2 * frame_height))
               if v is not None}
     if resume and (overrides or seeing):
         raise click.UsageError("a resumed run keeps its settings; leave out "

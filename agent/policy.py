@@ -53,7 +53,9 @@ class ActorCritic:
         obs_shape: tuple[int, int, int],
         config: NetworkConfig = NetworkConfig(),
         rng: np.random.Generator | None = None,
+        threads: int | None = None,
     ) -> None:
+        """``threads``: worker threads of each layer (None: one per core, at most 4)."""
         rng = rng if rng is not None else np.random.default_rng(0)
         self.obs_shape = tuple(obs_shape)
         self.config = config
@@ -61,24 +63,23 @@ class ActorCritic:
         channels, height, width = obs_shape
         for i, (out, k, s) in enumerate(zip(config.channels, config.kernel_sizes, config.strides)):
             conv = Conv2D(channels, out, k, s, rng=rng, init="orthogonal", activation="relu",
-                          needs_input_grad=i > 0)
+                          needs_input_grad=i > 0, threads=threads,
+                          input_scale=1.0 / 255.0 if i == 0 else 1.0)  # frames arrive as uint8
             layers.append(conv)
             channels, height, width = conv.output_shape((channels, height, width))
         layers.append(Flatten())
         layers.append(Dense(channels * height * width, config.hidden, rng=rng, init="orthogonal",
-                            activation="relu"))
+                            activation="relu", threads=threads))
         self.body = Sequential(*layers)
-        self.policy_head = Dense(config.hidden, NUM_ACTIONS, rng=rng, init="orthogonal", gain=0.01)
-        self.value_head = Dense(config.hidden, 1, rng=rng, init="orthogonal", gain=1.0)
+        self.policy_head = Dense(config.hidden, NUM_ACTIONS, rng=rng, init="orthogonal", gain=0.01, threads=threads)
+        self.value_head = Dense(config.hidden, 1, rng=rng, init="orthogonal", gain=1.0, threads=threads)
 
     # ------------------------------------------------------------------------------------
     def forward(self, obs: np.ndarray, train: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """Logits (B, 18) and values (B,) for uint8 observations (B, K, H, W)."""
         if obs.shape[1:] != self.obs_shape:
             raise ValueError(f"this network sees observations of shape {self.obs_shape}, got {obs.shape[1:]}")
-        x = obs.astype(np.float32)
-        x *= np.float32(1.0 / 255.0)
-        hidden = self.body.forward(x, train)
+        hidden = self.body.forward(obs, train)  # the first layer scales the uint8 frames by 1/255
         logits = self.policy_head.forward(hidden, train)
         values = self.value_head.forward(hidden, train)[:, 0]
         return logits, values

@@ -138,6 +138,7 @@ class TrainingSession:
         previous = signal.getsignal(signal.SIGINT) if handle_sigint else None
         if handle_sigint:
             signal.signal(signal.SIGINT, self._on_sigint)
+        completed = False
         try:
             while not self.stop_requested:
                 if end_step is not None:
@@ -159,10 +160,15 @@ class TrainingSession:
                 if time.monotonic() - last_checkpoint >= checkpoint_minutes * 60:
                     self.save()
                     last_checkpoint = time.monotonic()
+            completed = True
         finally:
             if handle_sigint:
                 signal.signal(signal.SIGINT, previous)
-        self.save()
+            try:
+                if completed:  # an update cut off half-way is not saved: the last checkpoint stands
+                    self.save()
+            finally:
+                self.trainer.close()
         return row
 
     def _on_sigint(self, signum, frame) -> None:

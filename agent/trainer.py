@@ -35,10 +35,11 @@ from typing import Callable
 
 import numpy as np
 
+from agent.learner import InlineLearner, ProcessLearner, Rollout, ppo_update
 from agent.league import League
-from agent.nn import Adam, clip_grad_norm
+from agent.nn import Adam
+from agent.nn.blas import blas_thread_limit
 from agent.policy import ActorCritic, NetworkConfig
-from agent.ppo import compute_gae, ppo_loss
 from game.bots import BOTS
 from game.env import BatchDuelEnv, ObservationConfig, RewardConfig, Rules, World, derive_seed
 
@@ -78,6 +79,8 @@ class TrainConfig:
     snapshot_every: int = field(default=20, **_help("updates between frozen snapshots in the league"))
     max_snapshots: int = field(default=6, **_help("snapshots kept in the league"))
     league_bots: str = field(default="idle,random,rookie,aimbot", **_help("scripted opponents in the league"))
+    learner_process: bool = field(default=True, **_help(
+        "learn in a second process while the next rollout is played (uses two cores)"))
     eval_every: int = field(default=15, **_help("updates between evaluations (0: never)"))
     eval_matches: int = field(default=20, **_help("matches per evaluation opponent"))
 
@@ -139,7 +142,12 @@ class Trainer:
         self.network = network
         self.rules = Rules(time_limit_s=config.match_time_limit_s)
         self.rng = np.random.default_rng(derive_seed(config.seed, 1))
-        self.policy = ActorCritic(observation.shape, network, np.random.default_rng(derive_seed(config.seed, 2)))
+        # with a learner process each process computes on one core; otherwise layers use them all
+        self.threads = 1 if config.learner_process else None
+        self.policy = ActorCritic(observation.shape, network, np.random.default_rng(derive_seed(config.seed, 2)),
+                                  threads=self.threads)
+        self._learner: InlineLearner | ProcessLearner | None = None
+        self.pending: Rollout | None = None  # played, not yet learned from
         self.optimizer = Adam(self.policy.params(), lr=config.learning_rate)
         self.league = League(bots=config.bots, max_snapshots=config.max_snapshots)
         self.snapshots: dict[str, ActorCritic] = {}
@@ -297,46 +305,37 @@ class Trainer:
 
     # ------------------------------------------------------------------------------------
     # 2.-3. advantages and PPO update
-    def learn(self, lr: float) -> dict:
-        cfg = self.config
+    def package_rollout(self) -> Rollout:
+        """A copy of the rollout just collected, with the value of the observation after it."""
         next_obs = self.env.observations[self.stream_slots, self.stream_players]
         _, next_value = self.policy.forward(next_obs, train=False)
-        advantages, returns = compute_gae(
-            self.buf_rewards, self.buf_values, self.buf_dones, next_value, self.next_done, cfg.gamma, cfg.gae_lambda
-        )
-        b_obs = self.buf_obs.reshape(-1, *self.observation.shape)
-        b_actions = self.buf_actions.reshape(-1)
-        b_logprobs = self.buf_logprobs.reshape(-1)
-        b_advantages = advantages.reshape(-1)
-        b_returns = returns.reshape(-1)
-        b_values = self.buf_values.reshape(-1)
+        return Rollout(self.buf_obs.copy(), self.buf_actions.copy(), self.buf_logprobs.copy(),
+                       self.buf_values.copy(), self.buf_rewards.copy(), self.buf_dones.copy(),
+                       next_value.astype(np.float32), self.next_done.copy())
 
-        stats_sum: dict[str, float] = {}
-        count = 0
-        grad_norms = []
-        for _ in range(cfg.update_epochs):
-            order = self.rng.permutation(cfg.batch_size)
-            for start in range(0, cfg.batch_size - cfg.minibatch_size + 1, cfg.minibatch_size):
-                idx = order[start : start + cfg.minibatch_size]
-                logits, values = self.policy.forward(b_obs[idx], train=True)
-                stats, dlogits, dvalues = ppo_loss(
-                    logits, values, b_actions[idx], b_logprobs[idx], b_advantages[idx], b_returns[idx],
-                    b_values[idx], cfg.clip_coef, cfg.vf_coef, cfg.ent_coef, cfg.norm_adv, cfg.clip_vloss,
-                )
-                self.policy.backward(dlogits, dvalues)
-                grads = self.policy.grads()
-                grad_norms.append(clip_grad_norm(grads, cfg.max_grad_norm))
-                self.optimizer.step(grads, lr=lr)
-                for key, value in stats.items():
-                    stats_sum[key] = stats_sum.get(key, 0.0) + value
-                count += 1
-            if cfg.target_kl and stats["approx_kl"] > cfg.target_kl:
-                break
-        out = {key: value / max(count, 1) for key, value in stats_sum.items()}
-        variance = float(np.var(b_returns))
-        out["explained_variance"] = float("nan") if variance == 0 else 1.0 - float(np.var(b_returns - b_values)) / variance
-        out["grad_norm"] = float(np.mean(grad_norms)) if grad_norms else 0.0
-        return out
+    def learn(self, lr: float) -> dict:
+        """Learn from the rollout in the buffers, here and now (no second process)."""
+        rollout = self.package_rollout()
+        rng = np.random.default_rng(derive_seed(self.config.seed, 5, self.update))
+        return ppo_update(self.policy, self.optimizer, rollout, self.config, lr, rng)
+
+    def learner(self) -> InlineLearner | ProcessLearner:
+        if self._learner is None:
+            kind = ProcessLearner if self.config.learner_process else InlineLearner
+            self._learner = kind(self.policy, self.optimizer, self.config)
+        return self._learner
+
+    def sync(self) -> None:
+        """Bring the optimizer's state home from a learner process (before saving or closing)."""
+        if isinstance(self._learner, ProcessLearner):
+            self.optimizer.load_state_dict(self._learner.state())
+
+    def close(self) -> None:
+        """Stop the learner process, if any (training can go on later: it restarts)."""
+        if self._learner is not None:
+            self.sync()
+            self._learner.close()
+            self._learner = None
 
     # ------------------------------------------------------------------------------------
     def learning_rate(self, progress: float) -> float:
@@ -349,11 +348,31 @@ class Trainer:
         cfg = self.config
         started = time.perf_counter()
         lr = self.learning_rate(progress)
-        timing = self.collect_rollout()
-        rollout_s = time.perf_counter() - started
+        learner = self.learner()
+        if self.pending is None:  # the very first round: nothing played yet
+            self.collect_rollout()
+            self.pending = self.package_rollout()
         tick = time.perf_counter()
-        stats = self.learn(lr)
-        learn_s = time.perf_counter() - tick
+        learner.submit(self.pending, lr, derive_seed(cfg.seed, 5, self.update))
+        learn_s = time.perf_counter() - tick  # all of the learning when inline
+        self.pending = None
+        # play the next rollout meanwhile (with a learner process, one update behind)
+        tick = time.perf_counter()
+        if isinstance(learner, ProcessLearner):
+            # the learner process has the other core: a two-thread GEMM here would stall on it
+            with blas_thread_limit(1):
+                timing = self.collect_rollout()
+                following = self.package_rollout()
+        else:
+            timing = self.collect_rollout()
+            following = self.package_rollout()
+        rollout_s = time.perf_counter() - tick
+        tick = time.perf_counter()
+        weights, stats = learner.result()
+        learn_s += time.perf_counter() - tick  # plus the wait for a learner process
+        if weights is not None:
+            self.policy.set_params(weights)
+        self.pending = following
         self.update += 1
         if cfg.snapshot_every and self.update % cfg.snapshot_every == 0:
             self.add_snapshot()
@@ -382,7 +401,7 @@ class Trainer:
 
     def add_snapshot(self) -> None:
         name = f"self-{self.global_step}"
-        snapshot = ActorCritic(self.observation.shape, self.network)
+        snapshot = ActorCritic(self.observation.shape, self.network, threads=self.threads)
         snapshot.set_params(self.policy.get_params())
         self.snapshots[name] = snapshot
         self.league.add_snapshot(name, self.global_step)
@@ -406,8 +425,11 @@ class Trainer:
     # saving and resuming
     def state(self) -> tuple[dict, dict[str, np.ndarray]]:
         """(JSON-compatible state, named arrays) of the whole run."""
+        self.sync()
         arrays: dict[str, np.ndarray] = {f"param/{k}": v.copy() for k, v in self.policy.params().items()}
         arrays.update({f"adam/{k}": v for k, v in self.optimizer.state_dict().items()})
+        if self.pending is not None:
+            arrays.update({f"pending/{k}": v for k, v in self.pending.arrays().items()})
         for name, net in self.snapshots.items():
             arrays.update({f"snapshot/{name}/{k}": v.copy() for k, v in net.params().items()})
         matches = []
@@ -447,6 +469,8 @@ class Trainer:
         trainer = cls(config, observation, network)
         trainer.policy.set_params({k[6:]: v for k, v in arrays.items() if k.startswith("param/")})
         trainer.optimizer.load_state_dict({k[5:]: v for k, v in arrays.items() if k.startswith("adam/")})
+        pending = {k[8:]: v for k, v in arrays.items() if k.startswith("pending/")}
+        trainer.pending = Rollout(**pending) if pending else None
         trainer.update = state["update"]
         trainer.global_step = state["global_step"]
         trainer.elapsed_s = state["elapsed_s"]
@@ -461,7 +485,7 @@ class Trainer:
                 _, name, param = key.split("/", 2)
                 snapshot_params.setdefault(name, {})[param] = value
         for name, params in snapshot_params.items():
-            net = ActorCritic(observation.shape, network)
+            net = ActorCritic(observation.shape, network, threads=trainer.threads)
             net.set_params(params)
             trainer.snapshots[name] = net
         trainer.opponent_now = {int(k): v for k, v in state["opponent_now"].items()}
