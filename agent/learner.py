@@ -97,6 +97,9 @@ class InlineLearner:
     def submit(self, rollout: Rollout, lr: float, seed: int) -> None:
         self._stats = ppo_update(self.policy, self.optimizer, rollout, self.config, lr, np.random.default_rng(seed))
 
+    def ready(self) -> bool:
+        return self._stats is not None
+
     def result(self) -> tuple[dict[str, np.ndarray] | None, dict]:
         """(new weights, or None when they are already in the trainer's network; statistics)."""
         stats, self._stats = self._stats, None
@@ -170,6 +173,10 @@ class ProcessLearner:
         if status != "ok":
             raise RuntimeError(f"the learner process failed: {payload}")
         return payload, stats
+
+    def ready(self) -> bool:
+        """True when the update submitted last has finished (``result`` will not wait)."""
+        return self._waiting and self._conn.poll()
 
     def result(self) -> tuple[dict[str, np.ndarray], dict]:
         self._waiting = False

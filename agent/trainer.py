@@ -81,7 +81,7 @@ class TrainConfig:
     league_bots: str = field(default="idle,random,rookie,aimbot", **_help("scripted opponents in the league"))
     learner_process: bool = field(default=True, **_help(
         "learn in a second process while the next rollout is played (uses two cores)"))
-    eval_every: int = field(default=15, **_help("updates between evaluations (0: never)"))
+    eval_every: int = field(default=40, **_help("updates between evaluations (0: never)"))
     eval_matches: int = field(default=20, **_help("matches per evaluation opponent"))
 
     def __post_init__(self) -> None:

@@ -15,6 +15,7 @@ or swapping a bot never changes how the match itself unfolds for the same action
 - ``aimbot``: turns towards where the enemy will be when its bullet arrives, fires when aligned,
   keeps its distance and backs away from asteroids in its path.
 - ``rookie``: the aimbot with a slower reaction and a shakier aim.
+- ``sniper``: the aimbot keeping far away (500-700 px); the learning agent never trains against it.
 """
 
 from __future__ import annotations
@@ -261,6 +262,15 @@ class RookieBot(AimBot):
         super().__init__(reaction_s=0.35, aim_noise_rad=0.06)
 
 
+class SniperBot(AimBot):
+    """The aimbot's aim from far away: it keeps 500-700 px from its target."""
+
+    name = "sniper"
+
+    def __init__(self) -> None:
+        super().__init__(far_px=700.0, near_px=500.0)
+
+
 def _intercept_time(dx: float, dy: float, vx: float, vy: float, speed: float) -> float:
     """Seconds until a projectile of ``speed`` fired now meets a target at (dx, dy) moving (vx, vy).
 
@@ -286,4 +296,5 @@ BOTS = {
     "circler": CirclerBot,
     "rookie": RookieBot,
     "aimbot": AimBot,
+    "sniper": SniperBot,
 }

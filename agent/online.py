@@ -1,0 +1,176 @@
+"""An agent that keeps learning from the matches it plays (against you, or anyone).
+
+:class:`LearningController` is a controller (``reset(seed)``, ``act(world, player)``) that plays
+exactly like :class:`agent.controller.AgentController` and also records what it saw, did and
+got. Every ``rollout_steps`` decisions it hands the rollout to a learner (by default in a second
+process, so the game's frames never wait) and, when the new weights come back, plays on with
+them. Updates are small and careful (low learning rate, few epochs): it adapts to an opponent's
+style without forgetting how to play. The rewards are the game's (kill +1, death -1, asteroid
++0.2) plus the trainer's potential-based aim shaping.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from agent.controller import AgentController
+from agent.learner import InlineLearner, ProcessLearner, Rollout
+from agent.nn import Adam
+from agent.policy import ActorCritic
+from agent.trainer import aim_error
+from game.env import ObservationConfig, World
+
+
+@dataclass
+class OnlineConfig:
+    """Hyperparameters of learning while playing (the names PPO's update reads)."""
+
+    rollout_steps: int = 256  # decisions between updates (about 8.5 s of play at 30 a second)
+    learning_rate: float = 1e-4
+    update_epochs: int = 2
+    num_minibatches: int = 4
+    gamma: float = 0.99
+    gae_lambda: float = 0.95
+    clip_coef: float = 0.1
+    ent_coef: float = 0.01
+    vf_coef: float = 0.5
+    max_grad_norm: float = 0.5
+    norm_adv: bool = True
+    clip_vloss: bool = True
+    target_kl: float = 0.0
+    aim_shaping: float = 0.3
+    asteroid_reward: float = 0.2
+
+
+class LearningController:
+    """Plays with ``policy`` and learns from its own matches; ``updates`` counts the updates made."""
+
+    def __init__(
+        self,
+        policy: ActorCritic,
+        observation: ObservationConfig = ObservationConfig(),
+        config: OnlineConfig = OnlineConfig(),
+        greedy: bool = False,
+        background: bool = True,
+        name: str = "agent",
+    ) -> None:
+        self.config = config
+        self.policy = policy
+        self.agent = AgentController(policy, observation, greedy=greedy, name=name)
+        self.name = name
+        self.optimizer = Adam(policy.params(), lr=config.learning_rate)
+        self._background = background
+        self._learner: InlineLearner | ProcessLearner | None = None
+        self.updates = 0
+        self.samples = 0
+        self.last_stats: dict = {}
+        steps = config.rollout_steps
+        self._obs = np.zeros((steps, 1, *observation.shape), np.uint8)
+        self._actions = np.zeros((steps, 1), np.int64)
+        self._logprobs = np.zeros((steps, 1), np.float32)
+        self._values = np.zeros((steps, 1), np.float32)
+        self._rewards = np.zeros((steps, 1), np.float32)
+        self._dones = np.zeros((steps, 1), bool)
+        self._count = 0  # decisions recorded in the buffers
+        self._world: World | None = None
+        self._player = 0
+        self._tally: tuple | None = None  # deaths, kills and asteroids at the last decision
+        self._potential = 0.0
+        self._new_match = True
+
+    # --- controller interface ------------------------------------------------------------
+    def reset(self, seed: int | None = None) -> None:
+        self._close_match()
+        self.agent.reset(seed)
+        self._new_match = True
+
+    def act(self, world: World, player: int) -> int:
+        if world is not self._world or player != self._player:
+            if self._world is not None and world is not self._world:
+                self._close_match()  # a new world without a reset: the old match is over
+            self._world, self._player, self._new_match = world, player, True
+        decisions = self.agent.decisions
+        action = self.agent.act(world, player)
+        if self.agent.decisions != decisions:
+            self._record(world, player)
+        self.poll()
+        return action
+
+    # --- learning ------------------------------------------------------------------------
+    def poll(self) -> None:
+        """Take new weights from the learner if an update has finished (never waits)."""
+        if self._learner is not None and self._learner.ready():
+            weights, self.last_stats = self._learner.result()
+            if weights is not None:
+                self.policy.set_params(weights)
+            self.updates += 1
+
+    def _tally_of(self, world: World, player: int) -> tuple[int, int, int]:
+        me, foe = world.ships[player], world.ships[1 - player]
+        return me.deaths, foe.deaths, me.asteroids_shot
+
+    def _reward_since_last(self, world: World, player: int, potential: float) -> float:
+        """The game's reward since the previous decision, plus the change in aim potential."""
+        deaths, kills, rocks = self._tally_of(world, player)
+        d0, k0, r0 = self._tally
+        reward = (kills - k0) - (deaths - d0) + self.config.asteroid_reward * (rocks - r0)
+        return reward + self.config.gamma * potential - self._potential
+
+    def _aim_potential(self, world: World, player: int) -> float:
+        error = aim_error(world, player)
+        return 0.0 if error is None else -self.config.aim_shaping * error / math.pi
+
+    def _record(self, world: World, player: int) -> None:
+        potential = self._aim_potential(world, player)
+        if not self._new_match and self._count > 0:
+            self._rewards[self._count - 1, 0] = self._reward_since_last(world, player, potential)
+        if self._count == self.config.rollout_steps:
+            self._submit(next_value=self.agent.last_value, next_done=self._new_match)
+        k = self._count
+        self._obs[k, 0] = self.agent.last_observation
+        self._actions[k, 0] = self.agent.last_action
+        probs = self.agent.last_probs
+        self._logprobs[k, 0] = math.log(max(float(probs[self.agent.last_action]), 1e-12))
+        self._values[k, 0] = self.agent.last_value
+        self._rewards[k, 0] = 0.0
+        self._dones[k, 0] = self._new_match
+        self._count += 1
+        self._tally = self._tally_of(world, player)
+        self._potential = potential
+        self._new_match = False
+
+    def _close_match(self) -> None:
+        """The match the controller was playing is over: its last events count for the last step."""
+        if self._world is not None and self._count > 0 and not self._new_match:
+            # the final state has no value of its own: the match is over (potential 0)
+            self._rewards[self._count - 1, 0] = self._reward_since_last(self._world, self._player, 0.0)
+        self._new_match = True
+
+    def _submit(self, next_value: float, next_done: bool) -> None:
+        if self._learner is None:
+            kind = ProcessLearner if self._background else InlineLearner
+            self._learner = kind(self.policy, self.optimizer, self.config)
+        rollout = Rollout(self._obs.copy(), self._actions.copy(), self._logprobs.copy(), self._values.copy(),
+                          self._rewards.copy(), self._dones.copy(), np.array([next_value], np.float32),
+                          np.array([next_done]))
+        if isinstance(self._learner, ProcessLearner) and self._learner._waiting:
+            pass  # the previous update is still running: skip this rollout rather than wait
+        else:
+            self._learner.submit(rollout, self.config.learning_rate, self.updates + 1)
+            self.samples += self.config.rollout_steps
+            if not self._background:
+                self.poll()
+        self._count = 0
+
+    def close(self) -> None:
+        """Wait for the update in flight, take its weights, stop the learner."""
+        if self._learner is not None:
+            if isinstance(self._learner, ProcessLearner) and self._learner._waiting:
+                weights, self.last_stats = self._learner.result()
+                self.policy.set_params(weights)
+                self.updates += 1
+            self._learner.close()
+            self._learner = None
