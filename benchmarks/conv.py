@@ -28,13 +28,24 @@ from numpy.lib.stride_tricks import as_strided
 
 from agent.nn import Conv2D, Dense, Flatten, ReLU, Sequential
 from agent.nn.blas import blas_thread_limit, blas_threads
+from agent.policy import NetworkConfig
+from game.observation import ObservationConfig
 
-#: The likely policy network: (kind, *args). conv: (out_channels, kernel, stride[, padding]).
-DEFAULT_LAYERS: tuple[tuple, ...] = (
-    ("conv", 16, 8, 4), ("relu",), ("conv", 32, 4, 2), ("relu",),
-    ("flatten",), ("dense", 256), ("relu",), ("dense", 19),
-)
-DEFAULT_INPUT = (2, 64, 128)
+
+
+def _policy_layers() -> tuple[tuple, ...]:
+    """The agent's own policy network (agent.policy defaults) as (kind, *args) specs."""
+    net = NetworkConfig()
+    layers: list[tuple] = []
+    for out, kernel, stride in zip(net.channels, net.kernel_sizes, net.strides):
+        layers += [("conv", out, kernel, stride), ("relu",)]
+    return (*layers, ("flatten",), ("dense", net.hidden), ("relu",), ("dense", 19))
+
+
+#: The policy network: (kind, *args). conv: (out_channels, kernel, stride[, padding]).
+DEFAULT_LAYERS: tuple[tuple, ...] = _policy_layers()
+#: The agent's observation: (frames x views, height, width).
+DEFAULT_INPUT: tuple[int, int, int] = ObservationConfig().shape
 DEFAULT_BATCH = 512
 SEED_CASE = {"batch": 64, "channels": 3, "size": 50, "kernels": 15, "kernel": 4, "stride": 2}
 

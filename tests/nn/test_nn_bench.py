@@ -18,11 +18,17 @@ def test_benchmark_loops_and_article_einsum_agree_with_conv2d():
 
 
 def test_default_benchmark_network_is_the_policy_shape():
-    net = build_net(DEFAULT_LAYERS, (2, 64, 128), np.random.default_rng(0))
+    from agent.policy import ActorCritic
+
+    from benchmarks.conv import DEFAULT_INPUT
+
+    net = build_net(DEFAULT_LAYERS, DEFAULT_INPUT, np.random.default_rng(0))
+    policy = ActorCritic(DEFAULT_INPUT)
     assert [type(layer).__name__ for layer in net] == ["Conv2D", "Conv2D", "Flatten", "Dense", "Dense"]
     assert net[0].activation == "relu" and not net[0].needs_input_grad
-    assert isinstance(net[3], Dense) and net[3].in_features == 32 * 6 * 14
-    y = net.forward(np.zeros((2, 2, 64, 128), np.float32), train=False)
+    assert net[3].in_features == policy.body[3].in_features
+    assert sum(p.size for p in net.params().values()) == sum(p.size for p in policy.params().values())
+    y = net.forward(np.zeros((2, *DEFAULT_INPUT), np.float32), train=False)
     assert y.shape == (2, 19)
-    unfused = build_net(DEFAULT_LAYERS, (2, 64, 128), np.random.default_rng(0), fuse_relu=False)
+    unfused = build_net(DEFAULT_LAYERS, DEFAULT_INPUT, np.random.default_rng(0), fuse_relu=False)
     assert len(unfused) == 8
