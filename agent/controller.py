@@ -16,13 +16,14 @@ from game.env import ObservationConfig, PlayerEyes, World
 
 
 class AgentController:
-    """Plays with ``policy``; ``greedy`` takes the most likely action instead of sampling."""
+    """Plays with ``policy``, taking its most likely action (``greedy``, the default: measured to
+    play clearly better than sampling, see docs/learning-log.md) or sampling one."""
 
     def __init__(
         self,
         policy: ActorCritic,
         observation: ObservationConfig = ObservationConfig(),
-        greedy: bool = False,
+        greedy: bool = True,
         name: str = "agent",
     ) -> None:
         self.policy = policy

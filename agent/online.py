@@ -46,7 +46,10 @@ class OnlineConfig:
 
 
 class LearningController:
-    """Plays with ``policy`` and learns from its own matches; ``updates`` counts the updates made."""
+    """Plays with ``policy`` and learns from its own matches; ``updates`` counts the updates made.
+
+    It samples its actions (``greedy=False``): learning on-policy needs the actions' probabilities
+    to be the ones it plays by."""
 
     def __init__(
         self,

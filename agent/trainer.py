@@ -407,7 +407,7 @@ class Trainer:
         self.league.add_snapshot(name, self.global_step)
         self._drop_unused_snapshots()
 
-    def evaluate(self, matches: int | None = None, greedy: bool = False) -> dict:
+    def evaluate(self, matches: int | None = None, greedy: bool = True) -> dict:
         """Score (wins + draws/2) against each evaluation bot over a fixed set of matches."""
         out = {}
         for opponent in EVAL_OPPONENTS:
@@ -509,7 +509,7 @@ def evaluate_policy(
     opponent: str,
     matches: int,
     seed: int,
-    greedy: bool = False,
+    greedy: bool = True,
     rules: Rules = Rules(),
 ) -> dict:
     """Play ``matches`` whole matches against bot ``opponent``, all at once, the policy on the left

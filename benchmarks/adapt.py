@@ -37,7 +37,8 @@ def run_adapt_bench(agent: str = "champion", opponent: str = "sniper", matches: 
     path = saves.agent_dir(agent, saves_dir) / saves.AGENT_FILE
     policy, observation, _ = load_policy(path)
     start = time.perf_counter()
-    frozen = _series(AgentController(policy, observation), opponent, matches, seed)
+    # like for like: the learner samples its actions (it must, to learn on-policy), so does the frozen one
+    frozen = _series(AgentController(policy, observation, greedy=False), opponent, matches, seed)
     learning_policy, _, _ = load_policy(path)
     learner = LearningController(learning_policy, observation, OnlineConfig(), background=False)
     learning = _series(learner, opponent, matches, seed)

@@ -1,0 +1,86 @@
+"""The command line, through click's CliRunner: results, repeatability and clear errors."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from main import cli
+
+
+@pytest.fixture
+def run(tmp_path, monkeypatch):
+    monkeypatch.setenv("ASTEROIDS_DUEL_SAVES", str(tmp_path / "saves"))
+    runner = CliRunner()
+
+    def invoke(*args: str):
+        return runner.invoke(cli, list(args), catch_exceptions=False)
+
+    return invoke
+
+
+def test_eval_json_is_repeatable_and_counts_every_match(run):
+    first = run("eval", "random", "random", "--matches", "6", "--seed", "3", "--json")
+    second = run("eval", "random", "random", "--matches", "6", "--seed", "3", "--json")
+    assert first.exit_code == 0 and first.output == second.output
+    result = json.loads(first.output)
+    for contender in result["contenders"]:
+        assert contender["wins"] + contender["draws"] + contender["losses"] == 6
+        assert contender["by_side"]["player1"]["matches"] == 3
+    a, b = result["contenders"]
+    assert a["wins"] == b["losses"] and a["draws"] == b["draws"]
+
+
+def test_eval_table_names_both_contenders(run):
+    out = run("eval", "aimbot", "idle", "--matches", "2", "--seed", "1")
+    assert out.exit_code == 0
+    assert "aimbot" in out.output and "idle" in out.output and "100.0%" in out.output
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (("eval", "random", "nobody"), "unknown controller 'nobody'"),
+    (("eval", "random", "os:nothing_here"), "has no attribute"),
+    (("eval", "human", "random"), "needs the game window"),
+    (("eval", "random", "random", "--matches", "0"), "--matches"),
+    (("play", "--p2", "../etc"), "unknown controller"),
+    (("train", "--name", "x"), "exactly one budget"),
+    (("train", "--name", "aimbot", "--steps", "10"), "built-in controller"),
+])
+def test_user_errors_end_in_one_sentence_and_a_non_zero_exit(run, args, fragment):
+    result = CliRunner().invoke(cli, list(args))
+    assert result.exit_code != 0
+    assert fragment in result.output
+    assert "Traceback" not in result.output
+    assert len([line for line in result.output.splitlines() if line.startswith("Error")]) == 1
+
+
+def test_every_command_explains_itself(run):
+    for command in (["--help"], ["play", "--help"], ["eval", "--help"], ["train", "--help"], ["bench", "--help"],
+                    ["bench", "env", "--help"], ["agents", "--help"], ["watch", "--help"]):
+        result = run(*command)
+        assert result.exit_code == 0 and "Usage:" in result.output
+
+
+def test_play_runs_headless_for_a_few_frames_and_saves_a_screenshot(run, tmp_path):
+    shot = tmp_path / "shot.png"
+    result = run("play", "--p1", "aimbot", "--p2", "random", "--seed", "7", "--mute", "--frames", "30",
+                 "--screenshot", str(shot))
+    assert result.exit_code == 0 and shot.stat().st_size > 0
+
+
+def test_train_then_eval_the_saved_agent(run, tmp_path):
+    tiny = ["--num-matches", "2", "--self-play-matches", "1", "--num-steps", "8", "--num-minibatches", "2",
+            "--frame-height", "32", "--no-learner-process", "--eval-every", "0"]
+    result = run("train", "--name", "tiny", "--steps", "16", *tiny)
+    assert result.exit_code == 0, result.output
+    assert "saved 'tiny'" in result.output
+    out = run("eval", "tiny", "idle", "--matches", "2", "--seed", "1", "--json")
+    assert out.exit_code == 0
+    assert json.loads(out.output)["contenders"][0]["name"] == "tiny"
+    again = run("train", "--name", "tiny", "--steps", "16", "--resume")
+    assert again.exit_code == 0, again.output
+
+
+def test_frames_too_small_for_the_network_are_a_usage_error(run):
+    result = CliRunner().invoke(cli, ["train", "--name", "small", "--steps", "8", "--frame-height", "16"])
+    assert result.exit_code == 2 and "Traceback" not in result.output and "Error" in result.output
