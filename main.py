@@ -26,7 +26,7 @@ CONTROLLER_HELP = (
 class ControllerFactory:
     """Builds controllers from specs: bot names, saved agents (loaded once) and module:attr."""
 
-    def __init__(self, saves_dir: str | None = None, greedy: bool = False) -> None:
+    def __init__(self, saves_dir: str | None = None, greedy: bool = True) -> None:
         from pathlib import Path
 
         self.saves_dir = Path(saves_dir) if saves_dir else None
@@ -117,16 +117,16 @@ def _run_window(start) -> None:
 @click.option("--mute", is_flag=True, help="Start with sound off (M toggles).")
 @click.option("--screenshot", type=click.Path(dir_okay=False), default=None, help="Save the last frame as a PNG here.")
 @click.option("--frames", type=click.IntRange(min=1), default=None, help="Quit by itself after this many frames.")
-@click.option("--greedy", is_flag=True, help="Saved agents take their most likely action instead of sampling.")
+@click.option("--sample", is_flag=True, help="Saved agents sample their actions instead of taking the most likely.")
 @_saves_option
 def play(p1: str, p2: str, seed: int | None, fullscreen: bool, mute: bool, screenshot: str | None,
-         frames: int | None, greedy: bool, saves_dir: str | None) -> None:
+         frames: int | None, sample: bool, saves_dir: str | None) -> None:
     """Start a match directly, e.g. --p1 human --p2 aimbot --seed 7.
 
     A controller is 'human', a bot name or module:attr. Esc or P pauses, R restarts after the
     match, M mutes, F11 toggles fullscreen.
     """
-    factory = ControllerFactory(saves_dir, greedy)
+    factory = ControllerFactory(saves_dir, greedy=not sample)
     _check_spec(p1, factory, allow_human=True)
     _check_spec(p2, factory, allow_human=True)
     from game.app import run_match
@@ -143,9 +143,9 @@ def play(p1: str, p2: str, seed: int | None, fullscreen: bool, mute: bool, scree
 @click.option("--matches", type=click.IntRange(min=1), default=100, show_default=True, help="Matches to play.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the series (same seed, same result).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
-@click.option("--greedy", is_flag=True, help="Saved agents take their most likely action instead of sampling.")
+@click.option("--sample", is_flag=True, help="Saved agents sample their actions instead of taking the most likely.")
 @_saves_option
-def eval_(a: str, b: str, matches: int, seed: int, as_json: bool, greedy: bool, saves_dir: str | None) -> None:
+def eval_(a: str, b: str, matches: int, seed: int, as_json: bool, sample: bool, saves_dir: str | None) -> None:
     """Play A against B headless, as fast as possible, and count wins, draws and losses.
 
     The two swap sides every match (A is player 1 in even matches). A match ends when a player
@@ -153,7 +153,7 @@ def eval_(a: str, b: str, matches: int, seed: int, as_json: bool, greedy: bool, 
     """
     from game.match import evaluate
 
-    factory = ControllerFactory(saves_dir, greedy)
+    factory = ControllerFactory(saves_dir, greedy=not sample)
     _check_spec(a, factory, allow_human=False)
     _check_spec(b, factory, allow_human=False)
     try:
@@ -202,6 +202,27 @@ def bench_conv(quick: bool, no_torch: bool, as_json: bool) -> None:
 
     result = run_conv_bench(quick=quick, torch=not no_torch)
     click.echo(json.dumps(result) if as_json else format_table(result))
+
+
+@bench.command(name="adapt")
+@click.option("--agent", "agent_name", default="champion", show_default=True, help="The saved agent.")
+@click.option("--opponent", default="sniper", show_default=True, type=click.Choice(sorted(BOTS)))
+@click.option("--matches", type=click.IntRange(min=2), default=40, show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@_saves_option
+def bench_adapt(agent_name: str, opponent: str, matches: int, seed: int, as_json: bool, saves_dir: str | None) -> None:
+    """Online learning: a saved agent against a bot it never met, frozen vs learning as it plays."""
+    from pathlib import Path
+
+    from agent.saves import SaveError
+    from benchmarks.adapt import format_adapt_bench, run_adapt_bench
+
+    try:
+        result = run_adapt_bench(agent_name, opponent, matches, seed, Path(saves_dir) if saves_dir else None)
+    except SaveError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(json.dumps(result) if as_json else format_adapt_bench(result))
 
 
 @bench.command(name="env")
@@ -284,13 +305,13 @@ def train(name: str, minutes: float | None, steps: int | None, envs: int | None,
                                        + ", ".join("--" + k.replace("_", "-") for k in {**overrides, **seeing}))
             session = TrainingSession.resume(name, folder)
         else:
-            try:
-                config = TrainConfig(**overrides)
-            except ValueError as error:
-                raise click.UsageError(str(error)) from None
             from game.env import ObservationConfig
 
-            session = TrainingSession.create(name, config, ObservationConfig(**seeing), saves_dir=folder)
+            try:
+                config = TrainConfig(**overrides)
+                session = TrainingSession.create(name, config, ObservationConfig(**seeing), saves_dir=folder)
+            except ValueError as error:  # settings that do not fit together (e.g. frames too small)
+                raise click.UsageError(str(error)) from None
         progress = _Progress(session, minutes, steps)
         session.run(steps=steps, minutes=minutes, checkpoint_minutes=checkpoint_minutes, on_update=progress.show)
     except SaveError as error:
