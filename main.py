@@ -24,14 +24,24 @@ CONTROLLER_HELP = (
 
 
 class ControllerFactory:
-    """Builds controllers from specs: bot names, saved agents (loaded once) and module:attr."""
+    """Builds controllers from specs: bot names, saved agents (loaded once) and module:attr.
 
-    def __init__(self, saves_dir: str | None = None, greedy: bool = True) -> None:
+    With ``learn`` a saved agent becomes a :class:`agent.online.LearningController` (sampling,
+    learning in a background process, on its own copy of the weights) that offers to keep what it
+    learned as a new agent when the session ends; bots and module:attr are built as usual.
+    ``online`` sets its learning (default: :class:`agent.online.OnlineConfig`).
+    """
+
+    def __init__(self, saves_dir: str | None = None, greedy: bool = True, learn: bool = False,
+                 online=None) -> None:
         from pathlib import Path
 
         self.saves_dir = Path(saves_dir) if saves_dir else None
         self.greedy = greedy
+        self.learn = learn
+        self.online = online
         self._agents: dict = {}
+        self.learners: list = []  # the learning controllers built whose adaptation may still be unsaved
 
     def __call__(self, spec: str) -> Controller:
         """The controller named by ``spec`` (not 'human', which only the window provides)."""
@@ -40,6 +50,10 @@ class ControllerFactory:
         if ":" in spec:
             return CheckedController(as_controller(load_object(spec), spec), spec)
         return self._agent(spec)
+
+    def is_agent(self, spec: str) -> bool:
+        """True when ``spec`` names a saved agent (not human, a bot or module:attr)."""
+        return spec != "human" and spec not in BOTS and ":" not in spec
 
     def _agent(self, name: str) -> Controller:
         from agent import saves
@@ -57,8 +71,44 @@ class ControllerFactory:
                 self._agents[name] = load_policy(path)
             except saves.SaveError as error:
                 raise ControllerError(str(error)) from None
-        policy, observation, _ = self._agents[name]
+        policy, observation, metadata = self._agents[name]
+        if self.learn:
+            return self._learner(name, policy, observation, metadata)
         return AgentController(policy, observation, greedy=self.greedy, name=name)
+
+    def _learner(self, name: str, policy, observation, metadata: dict) -> Controller:
+        """A learning controller on a copy of ``policy`` (the loaded original stays as saved)."""
+        from agent.online import AdaptedAgentSaver, LearningController, OnlineConfig
+        from agent.policy import ActorCritic
+
+        weights = ActorCritic(policy.obs_shape, policy.config)
+        weights.set_params(policy.get_params())
+        saver = AdaptedAgentSaver(name, metadata, self.saves_dir)
+        controller = LearningController(weights, observation, self.online or OnlineConfig(), greedy=False,
+                                        background=True, name=name, saver=saver)
+        self.learners = [c for c in self.learners if not c.closed or c.unsaved] + [controller]
+        return controller
+
+    def keep_learned(self) -> None:
+        """At the end of the program: stop every learner, and save (printing one line each) what
+        was learned but neither kept nor discarded, e.g. because the window closed first."""
+        from agent.saves import SaveError
+
+        failures = []
+        for controller in self.learners:
+            controller.close()
+            if not controller.unsaved:
+                continue
+            try:
+                saved = controller.save_adapted()
+            except SaveError as error:
+                failures.append(f"could not keep what {controller.name!r} learned: {error}")
+                continue
+            click.echo(f"saved what {controller.name!r} learned ({controller.updates} updates against you) "
+                       f"as {saved!r}, since the window closed before you chose")
+        self.learners = []
+        if failures:
+            raise click.ClickException("; ".join(failures))
 
 
 def _check_spec(spec: str, factory: ControllerFactory, allow_human: bool) -> None:
@@ -94,7 +144,12 @@ def cli(ctx: click.Context, seed: int | None, fullscreen: bool, mute: bool) -> N
         from game.app import run_app
 
         factory = ControllerFactory()
-        _run_window(lambda: run_app(factory, _menu_opponents(), seed=seed, fullscreen=fullscreen, mute=mute))
+        learning = ControllerFactory(learn=True)  # the menu's "Learn while playing"
+        try:
+            _run_window(lambda: run_app(factory, _menu_opponents(), seed=seed, fullscreen=fullscreen, mute=mute,
+                                        make_learning_controller=learning))
+        finally:
+            learning.keep_learned()
 
 
 def _run_window(start) -> None:
@@ -118,23 +173,34 @@ def _run_window(start) -> None:
 @click.option("--screenshot", type=click.Path(dir_okay=False), default=None, help="Save the last frame as a PNG here.")
 @click.option("--frames", type=click.IntRange(min=1), default=None, help="Quit by itself after this many frames.")
 @click.option("--sample", is_flag=True, help="Saved agents sample their actions instead of taking the most likely.")
+@click.option("--learn", is_flag=True,
+              help="Saved agents keep learning from the match as they play (in the background); "
+                   "when you leave you are asked whether to keep what they learned as NAME-vs-you.")
 @_saves_option
 def play(p1: str, p2: str, seed: int | None, fullscreen: bool, mute: bool, screenshot: str | None,
-         frames: int | None, sample: bool, saves_dir: str | None) -> None:
+         frames: int | None, sample: bool, learn: bool, saves_dir: str | None) -> None:
     """Start a match directly, e.g. --p1 human --p2 aimbot --seed 7.
 
-    A controller is 'human', a bot name or module:attr. Esc or P pauses, R restarts after the
-    match, M mutes, F11 toggles fullscreen.
+    A controller is 'human', a bot name, a saved agent or module:attr. Esc or P pauses, R
+    restarts after the match, M mutes, F11 toggles fullscreen. With --learn a saved agent adapts
+    to you as you play (e.g. --p2 champion --learn); if the window closes before you answer
+    whether to keep it, what it learned is saved as a new agent and a line says so.
     """
-    factory = ControllerFactory(saves_dir, greedy=not sample)
+    factory = ControllerFactory(saves_dir, greedy=not sample, learn=learn)
+    if learn and not ("human" in (p1, p2) and (factory.is_agent(p1) or factory.is_agent(p2))):
+        raise click.UsageError("--learn is for playing a saved agent yourself, e.g. --p1 human --p2 champion --learn")
     _check_spec(p1, factory, allow_human=True)
     _check_spec(p2, factory, allow_human=True)
+    factory.learners = []  # the checks built controllers that will never play
     from game.app import run_match
 
-    _run_window(
-        lambda: run_match(p1, p2, factory, seed=seed, fullscreen=fullscreen, mute=mute,
-                          max_frames=frames, screenshot=screenshot)
-    )
+    try:
+        _run_window(
+            lambda: run_match(p1, p2, factory, seed=seed, fullscreen=fullscreen, mute=mute,
+                              max_frames=frames, screenshot=screenshot)
+        )
+    finally:
+        factory.keep_learned()
 
 
 @cli.command(name="eval")
@@ -440,6 +506,7 @@ def bench_watch(minutes: float, screenshot: str | None, as_json: bool) -> None:
 # agents: the saved agents in saves/ (list, show, rename, delete, export, import, report)
 BOT_DETAILS = {  # the menu's line about each scripted bot, strongest first
     "aimbot": "scripted: leads its shots, 0.2 s reaction, avoids asteroids",
+    "sniper": "scripted: the aimbot keeping far away (500-700 px)",
     "rookie": "scripted: a slower, shakier aimbot (0.35 s reaction)",
     "random": "scripted: holds a random action for 1.5 s",
     "circler": "scripted: flies in circles, firing all the time",

@@ -7,17 +7,29 @@ process, so the game's frames never wait) and, when the new weights come back, p
 them. Updates are small and careful (low learning rate, few epochs): it adapts to an opponent's
 style without forgetting how to play. The rewards are the game's (kill +1, death -1, asteroid
 +0.2) plus the trainer's potential-based aim shaping.
+
+In the window it also has the optional hooks of :mod:`game.controllers`: ``status()`` for the
+HUD ("learning · 3 updates"), ``close()``, and, when given an :class:`AdaptedAgentSaver`, a
+question when the session ends: keep what it learned as a new saved agent (``NAME-vs-you``,
+``NAME-vs-you-2``, ...: never over anything) or discard it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+import os
+import shutil
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from agent import saves
 from agent.controller import AgentController
 from agent.learner import InlineLearner, ProcessLearner, Rollout
+from agent.manage import RESERVED_NAMES
 from agent.nn import Adam
 from agent.policy import ActorCritic
 from agent.trainer import aim_error
@@ -49,7 +61,8 @@ class LearningController:
     """Plays with ``policy`` and learns from its own matches; ``updates`` counts the updates made.
 
     It samples its actions (``greedy=False``): learning on-policy needs the actions' probabilities
-    to be the ones it plays by."""
+    to be the ones it plays by. With a ``saver``, the player is asked at the end of the session
+    whether to keep what it learned (see :class:`AdaptedAgentSaver`)."""
 
     def __init__(
         self,
@@ -59,8 +72,13 @@ class LearningController:
         greedy: bool = False,
         background: bool = True,
         name: str = "agent",
+        saver: AdaptedAgentSaver | None = None,
     ) -> None:
         self.config = config
+        self.saver = saver
+        self.closed = False
+        self.settled = False  # the adaptation was saved or discarded: nothing more to ask
+        self._offered: str | None = None  # the name proposed in the question
         self.policy = policy
         self.agent = AgentController(policy, observation, greedy=greedy, name=name)
         self.name = name
@@ -170,6 +188,7 @@ class LearningController:
 
     def close(self) -> None:
         """Wait for the update in flight, take its weights, stop the learner."""
+        self.closed = True
         if self._learner is not None:
             if isinstance(self._learner, ProcessLearner) and self._learner._waiting:
                 weights, self.last_stats = self._learner.result()
@@ -177,3 +196,107 @@ class LearningController:
                 self.updates += 1
             self._learner.close()
             self._learner = None
+
+    # --- the window's optional hooks (see game.controllers) ------------------------------
+    def status(self) -> str:
+        """The HUD's line under the agent's name, e.g. "learning · 3 updates"."""
+        return f"learning · {self.updates} update{'' if self.updates == 1 else 's'}"
+
+    @property
+    def unsaved(self) -> bool:
+        """True when it learned something (an update) that was neither kept nor discarded yet."""
+        return self.saver is not None and self.updates > 0 and not self.settled
+
+    def session_question(self) -> str | None:
+        """Whether to keep what it learned, once it learned anything (asked after ``close()``)."""
+        if not self.unsaved:
+            return None
+        self._offered = self.saver.free_name()
+        return f"Keep what {self.name} learned? Save it as '{self._offered}' (Y/N)"
+
+    def answer_session_question(self, yes: bool) -> str:
+        """Y saves the adapted agent under a free name, N discards it; a message for the screen."""
+        if not self.unsaved:
+            return "Nothing to keep."
+        if not yes:
+            self.settled = True
+            return f"Discarded what {self.name} learned."
+        try:
+            saved = self.save_adapted()
+        except saves.SaveError as error:
+            return f"Nothing was saved: {error}."
+        return f"Saved as '{saved}' ({self.updates} update{'' if self.updates == 1 else 's'} against you)."
+
+    def save_adapted(self) -> str:
+        """Stop learning and save the weights as a new agent (SaveError if it cannot); its name."""
+        if self.saver is None:
+            raise saves.SaveError("this agent was not given a place to save what it learns")
+        self.close()
+        name = self.saver.save(self.policy, self.updates, self.samples)
+        self.settled = True
+        return name
+
+
+ADAPTED_SUFFIX = "-vs-you"
+DROPPED_METADATA = ("elo", "league", "evaluation", "history", "imported_from", "format", "format_version")
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+class AdaptedAgentSaver:
+    """Saves an agent adapted by playing a person as a new agent beside the original ``name``.
+
+    The new agent is ``NAME-vs-you``, or ``NAME-vs-you-2``, ``-3``, ... whichever is free (its
+    folder is claimed before anything is written, so nothing is ever overwritten). Its metadata
+    is the original's settings (network, observation, training) with ``parent`` = the original,
+    ``created`` = now and ``adapted`` = {updates, samples, against: "human"}; the original's
+    ratings are left out, since they measured the original.
+    """
+
+    def __init__(self, name: str, metadata: dict[str, Any], saves_dir: Path | None = None) -> None:
+        self.name = name
+        self.metadata = dict(metadata)
+        self.saves_dir = saves_dir
+
+    def candidate(self, index: int) -> str:
+        """The ``index``-th name tried (1: ``NAME-vs-you``), shortened to fit the 64-character limit."""
+        suffix = ADAPTED_SUFFIX + ("" if index == 1 else f"-{index}")
+        return self.name[: 64 - len(suffix)] + suffix
+
+    def _taken(self, name: str) -> bool:
+        return name.lower() in RESERVED_NAMES or os.path.lexists(saves.agent_dir(name, self.saves_dir))
+
+    def free_name(self) -> str:
+        """The first candidate name no agent (or anything else) uses yet."""
+        index = 1
+        while self._taken(self.candidate(index)):
+            index += 1
+        return self.candidate(index)
+
+    def adapted_metadata(self, name: str, updates: int, samples: int) -> dict[str, Any]:
+        meta = {k: v for k, v in self.metadata.items() if k not in DROPPED_METADATA}
+        now = _now()
+        meta.update(name=name, parent=self.name, created=now, saved=now,
+                    adapted={"updates": updates, "samples": samples, "against": "human"})
+        return meta
+
+    def save(self, policy: ActorCritic, updates: int, samples: int) -> str:
+        """Write ``policy`` as a new agent under the first free name (atomically); that name."""
+        while True:
+            name = self.free_name()
+            folder = saves.agent_dir(name, self.saves_dir)
+            try:
+                folder.mkdir(parents=True)
+            except FileExistsError:
+                continue  # taken since we looked: try the next one
+            except OSError as error:
+                raise saves.SaveError(f"cannot create {folder} ({error.strerror or error})") from None
+            break
+        try:
+            saves.save_agent(folder / saves.AGENT_FILE, policy.params(), self.adapted_metadata(name, updates, samples))
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)  # no half-saved agent is left behind
+            raise
+        return name

@@ -7,6 +7,18 @@ A controller is any object with
 
 A plain function ``f(world, player) -> int`` is accepted too and wrapped by :func:`as_controller`,
 so users can bring their own bot as ``module:attr`` (an object, a class, or a function).
+
+Optional hooks: a controller may also have any of these; the window calls them only when they
+exist (through the helpers below), so bots and plain controllers need none of them.
+
+- ``status() -> str``: a short live status, shown under the controller's name in the HUD
+  (e.g. ``"learning · 3 updates"``); empty for none.
+- ``close() -> None``: the session is over (the player left the match or closed the window):
+  stop any background work and keep what it produced. Called once, before any question.
+- ``session_question() -> str | None``: after ``close()``, a yes/no question for the player
+  (e.g. whether to keep what an agent learned), or None when there is nothing to ask.
+- ``answer_session_question(yes: bool) -> str``: the player's answer (Y or N); returns a short
+  message for the screen saying what was done.
 """
 
 from __future__ import annotations
@@ -96,3 +108,25 @@ def load_object(spec: str) -> Any:
         except AttributeError:
             raise ControllerError(f"module {module_name!r} has no attribute {attr!r}") from None
     return obj
+
+
+# --- the optional hooks ---------------------------------------------------------------------
+def controller_status(controller: Controller) -> str:
+    """The controller's ``status()`` (a short text for the HUD), or "" when it has none."""
+    status = getattr(controller, "status", None)
+    return str(status()) if callable(status) else ""
+
+
+def close_controller(controller: Controller) -> None:
+    """Call the controller's ``close()`` if it has one."""
+    close = getattr(controller, "close", None)
+    if callable(close):
+        close()
+
+
+def session_question(controller: Controller) -> str | None:
+    """The controller's ``session_question()`` if it has one (and the hook to answer it), else None."""
+    ask = getattr(controller, "session_question", None)
+    if not callable(ask) or not callable(getattr(controller, "answer_session_question", None)):
+        return None
+    return ask() or None

@@ -26,15 +26,19 @@ def run_app(
     seed: int | None = None,
     fullscreen: bool = False,
     mute: bool = False,
+    make_learning_controller: MakeController | None = None,
 ) -> None:
     """Open the window on the main menu and play until the user quits.
 
     ``opponents`` are the choices of the "Human vs AI" and "Bot vs Bot" pages, in order, each
     an :class:`Opponent` (spec, title, detail). ``make_controller(spec)`` builds the controller
     for a spec (humans get keyboard controllers here). A controller that fails shows its
-    message on the menu.
+    message on the menu. With ``make_learning_controller`` the "Human vs AI" page offers
+    "Learn while playing", and while it is on that builds the opponent instead (see
+    :mod:`game.controllers` for the hooks such a controller may have).
     """
-    app = App(make_controller, opponents, seed=seed, fullscreen=fullscreen, mute=mute)
+    app = App(make_controller, opponents, seed=seed, fullscreen=fullscreen, mute=mute,
+              make_learning_controller=make_learning_controller)
     try:
         app.run()
     finally:

@@ -60,6 +60,9 @@ class App:
     otherwise it opens on the menu and returns to it after matches.
     ``result`` says why :meth:`run` stopped: ``"quit"`` or ``"error"`` (then ``error`` is the
     message of the controller that failed), or None while the app can go on.
+    ``make_learning_controller(spec)``, when given, builds the AI opponents of "Human vs AI"
+    while the menu's "Learn while playing" toggle is on (saved agents that learn as they play).
+    A match screen that is done, or still open when the app closes, has its controllers closed.
     """
 
     def __init__(
@@ -71,8 +74,11 @@ class App:
         mute: bool = False,
         start: MatchSetup | None = None,
         start_controllers: tuple[Controller, Controller] | None = None,
+        make_learning_controller: MakeController | None = None,
     ) -> None:
         self.make_controller = make_controller
+        self.make_learning_controller = make_learning_controller
+        self.learn = False  # the menu's "Learn while playing" toggle, kept between visits
         self.opponents = list(opponents)
         self.seed = fresh_seed() if seed is None else seed
         self.standalone = start is not None
@@ -92,7 +98,8 @@ class App:
             self.scene = self._menu()
 
     def _menu(self, message: str = "") -> MenuScene:
-        return MenuScene(self.opponents, self.hud, seed=self.seed, message=message)
+        return MenuScene(self.opponents, self.hud, seed=self.seed, message=message,
+                         can_learn=self.make_learning_controller is not None, learn=self.learn)
 
     # --- the loop ------------------------------------------------------------------------
     def run(self, max_frames: int | None = None) -> str | None:
@@ -134,11 +141,14 @@ class App:
         if outcome is None:
             return
         if isinstance(self.scene, MenuScene):
+            self.learn = self.scene.learn
             if outcome[0] == "quit":
                 self.result = "quit"
             else:
-                self._start(MatchSetup(outcome[1], outcome[2], self.seed + self.series))
-        elif outcome == "quit" or (outcome == "leave" and self.standalone):
+                self._start(MatchSetup(outcome[1], outcome[2], self.seed + self.series, learn="learn" in outcome[3:]))
+            return
+        self.scene.close()  # the session is over: background work stops
+        if outcome == "quit" or (outcome == "leave" and self.standalone):
             self.result = "quit"
         elif outcome == "leave":
             self.scene = self._menu()
@@ -151,7 +161,8 @@ class App:
     def _start(self, setup: MatchSetup) -> None:
         self.series += 1
         try:
-            controllers = build_controllers(setup, self.make_controller)
+            make = self.make_learning_controller if setup.learn and self.make_learning_controller else self.make_controller
+            controllers = build_controllers(setup, make)
             self.scene = MatchScene(setup, controllers, self.sounds, self.hud)
         except ControllerError as error:
             self.scene = self._menu(str(error))
@@ -165,6 +176,11 @@ class App:
         pygame.image.save(self.screen, path)
 
     def close(self) -> None:
-        self.sounds.close()
-        pygame.font.quit()
-        pygame.display.quit()
+        """Close the controllers of a match still on screen, then sound and window."""
+        try:
+            if isinstance(self.scene, MatchScene):
+                self.scene.close()
+        finally:
+            self.sounds.close()
+            pygame.font.quit()
+            pygame.display.quit()

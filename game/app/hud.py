@@ -3,7 +3,8 @@
 - the bar above the arena: each player's name, controller, hearts for lives and score, and the
   match clock (time left, m:ss) in the middle;
 - the help line below the arena with the keys;
-- the pause overlay and the end-of-match banner ("The winner is Player N" or "Draw").
+- the pause overlay and the end-of-match banner ("The winner is Player N" or "Draw");
+- the question asked when the player leaves (e.g. whether to keep what an agent learned).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from game.render import pentagon
 from game.world import World
 
 HELP_TEXT = "P1: W/A/S/D + Space   P2: arrows + Enter   Esc/P pause   R restart   M mute   F11 fullscreen"
+STATUS_SEPARATOR = "  ·  "  # between a controller's label and its live status
 HEART_SIZE = 20  # px across
 HEART_GAP = 6
 CLOCK_WARNING_S = 10.0  # the clock turns red for the last seconds
@@ -74,18 +76,20 @@ class Hud:
         self.heart_lost = heart_surface(HEART_SIZE, HEART_LOST, filled=False)
 
     # --- the bar ------------------------------------------------------------------------
-    def draw_bar(self, surface: pygame.Surface, world: World, labels: tuple[str, str]) -> None:
-        """Names, controllers, hearts, scores and the clock, in the bar above the arena."""
+    def draw_bar(
+        self, surface: pygame.Surface, world: World, labels: tuple[str, str], statuses: tuple[str, str] = ("", "")
+    ) -> None:
+        """Names, controllers (each with its live status, if any), hearts, scores and the clock."""
         surface.fill(PANEL_BG, HUD_RECT)
         pygame.draw.line(surface, PANEL_EDGE, (0, HUD_RECT.bottom - 1), (HUD_RECT.right, HUD_RECT.bottom - 1))
         for player in (0, 1):
-            self._draw_player(surface, world, player, labels[player])
+            self._draw_player(surface, world, player, labels[player], statuses[player])
         left = world.time_left_s
         color = WARNING if left <= CLOCK_WARNING_S and not world.over else TEXT
         self.fonts.blit(surface, format_clock(left), 38, color, center=(HUD_RECT.centerx, 19))
         self.fonts.blit(surface, "time left", 17, TEXT_DIM, center=(HUD_RECT.centerx, 39))
 
-    def _draw_player(self, surface: pygame.Surface, world: World, player: int, label: str) -> None:
+    def _draw_player(self, surface: pygame.Surface, world: World, player: int, label: str, status: str = "") -> None:
         ship = world.ships[player]
         color = PLAYER_COLORS[player]
         mid = HUD_RECT.centery
@@ -98,7 +102,7 @@ class Hud:
         text_x = edge + step * 22
         anchor = "midright" if right else "midleft"
         name_rect = self.fonts.blit(surface, f"Player {player + 1}", 26, color, **{anchor: (text_x, mid - 8)})
-        label_rect = self.fonts.blit(surface, label, 18, TEXT_DIM, **{anchor: (text_x, mid + 12)})
+        label_rect = self._draw_label(surface, label, status, right, text_x, mid + 12)
 
         # hearts, then the score, towards the clock
         x = max(name_rect.right, label_rect.right) + 28 if not right else min(name_rect.left, label_rect.left) - 28
@@ -111,6 +115,18 @@ class Hud:
         x += step * 18
         score_anchor = "midright" if right else "midleft"
         self.fonts.blit(surface, f"{ship.score}", 38, TEXT, **{score_anchor: (x, mid + 1)})
+
+    def _draw_label(self, surface: pygame.Surface, label: str, status: str, right: bool, x: int, y: int) -> pygame.Rect:
+        """The controller's label, then its status in the accent colour, from ``x`` outwards or inwards."""
+        parts = [(label, TEXT_DIM)] + ([(STATUS_SEPARATOR + status, ACCENT)] if status else [])
+        surfaces = [self.fonts.text(text, 18, color) for text, color in parts]
+        width = sum(s.get_width() for s in surfaces)
+        left = x - width if right else x
+        rect = pygame.Rect(left, y - surfaces[0].get_height() // 2, width, surfaces[0].get_height())
+        for piece in surfaces:
+            surface.blit(piece, piece.get_rect(midleft=(left, y)))
+            left += piece.get_width()
+        return rect
 
     # --- the help line -------------------------------------------------------------------
     def draw_help(self, surface: pygame.Surface, sound_status: str = "") -> None:
@@ -149,3 +165,21 @@ class Hud:
         row += [(f"{world.ships[1].score}", TEXT), ("  Player 2", p2)]
         self.fonts.blit_row(surface, row, 32, (cx, cy + (14 if detail else 8)))
         self.fonts.blit(surface, f"R: play again, Esc: {esc_does}", 30, TEXT_DIM, center=(cx, cy + 60))
+
+    def draw_question(self, surface: pygame.Surface, question: str | None, notes: list[str]) -> None:
+        """The end-of-session dialog: what was done so far (``notes``), then the ``question`` and
+        its keys, or, with no question left, how to go on."""
+        dim(surface, ARENA_RECT, 140)
+        cx, cy = ARENA_RECT.center
+        lines = [(note, 28, TEXT) for note in notes]
+        if question:
+            lines += [(question, 32, ACCENT), ("Y: yes, keep it     N: no, discard it", 26, TEXT_DIM)]
+        else:
+            lines += [("press any key to go on", 26, TEXT_DIM)]
+        width = max(self.fonts.font(size).size(text)[0] for text, size, _ in lines) + 80
+        width = min(max(width, 520), ARENA_RECT.width - 20)
+        height = 46 * len(lines) + 50
+        panel(surface, pygame.Rect(cx - width // 2, cy - height // 2, width, height), ACCENT)
+        top = cy - height // 2 + 48
+        for row, (text, size, color) in enumerate(lines):
+            self.fonts.blit(surface, text, size, color, center=(cx, top + 46 * row))

@@ -7,7 +7,9 @@ caller (bots and saved agents), each shown with its title and a line of detail. 
 menu a bot match plays, dimmed.
 
 Controls: Up/Down (or W/S) choose, Enter or Space select, Esc goes back (quits on the main
-page); the mouse points and clicks. M mutes and F11 toggles fullscreen.
+page); the mouse points and clicks. M mutes and F11 toggles fullscreen. When the app can build
+learning controllers, the "Human vs AI" page has a "Learn while playing" line: L (or a click on
+it) turns it on or off, and while it is on the chosen saved agent learns from the match.
 """
 
 from __future__ import annotations
@@ -41,7 +43,10 @@ MAX_VISIBLE_ITEMS = 8  # longer lists scroll
 ITEMS_TOP = 268
 MENU_WIDTH = 420
 LIST_WIDTH = 940  # the opponent pages: a title on the left, its detail on the right
+LEARN_SIZE = 26  # font size of the "Learn while playing" line
 HELP_TEXT = "Up/Down choose   Enter select   Esc back   M mute   F11 fullscreen"
+LEARN_HELP_TEXT = "Up/Down choose   Enter select   L learn while playing   Esc back   M mute   F11 fullscreen"
+LEARN_KEY = pygame.K_l
 SELECT_KEYS = (pygame.K_RETURN, pygame.K_KP_ENTER, pygame.K_SPACE)
 UP_KEYS = (pygame.K_UP, pygame.K_w)
 DOWN_KEYS = (pygame.K_DOWN, pygame.K_s)
@@ -77,15 +82,23 @@ class Page:
 
 
 class MenuScene:
-    """The menu screen. ``outcome`` becomes ``("play", p1, p2)`` or ``("quit",)`` when chosen.
+    """The menu screen. ``outcome`` becomes ``("play", p1, p2)`` (``("play", "human", spec, "learn")``
+    for a learning opponent) or ``("quit",)`` when chosen.
 
     ``opponents`` are offered as AI opponents and demo bots, in their order;
-    ``message`` is shown under the menu (e.g. why the last match could not start).
+    ``message`` is shown under the menu (e.g. why the last match could not start);
+    ``can_learn`` offers the "Learn while playing" toggle on the "Human vs AI" page, starting
+    at ``learn``.
     """
 
-    def __init__(self, opponents: list[Opponent], hud: Hud, seed: int, message: str = "") -> None:
+    def __init__(
+        self, opponents: list[Opponent], hud: Hud, seed: int, message: str = "", can_learn: bool = False,
+        learn: bool = False,
+    ) -> None:
         if not opponents:
             raise ValueError("the menu needs at least one opponent")
+        self.can_learn = can_learn
+        self.learn = learn and can_learn
         self.opponents = list(opponents)
         self.hud = hud
         self.fonts = hud.fonts
@@ -117,10 +130,14 @@ class MenuScene:
                 self._choose(self.page.items[self.page.selected])
             elif event.key == pygame.K_ESCAPE:
                 self._back()
+            elif event.key == LEARN_KEY and self.learn_offered:
+                self.learn = not self.learn
         elif event.type == pygame.MOUSEMOTION:
             index = self.item_at(event.pos)
             if index is not None:
                 self.page.selected = index
+        elif event.type == pygame.MOUSEBUTTONDOWN and event.button == 1 and self._learn_clicked(event.pos):
+            self.learn = not self.learn
         elif event.type == pygame.MOUSEBUTTONDOWN and event.button == 1:
             index = self.item_at(event.pos)
             if index is not None:
@@ -165,7 +182,7 @@ class MenuScene:
         elif isinstance(item, Opponent):
             kind = self.page.kind
             if kind == "opponent":
-                self.outcome = ("play", "human", item.spec)
+                self.outcome = ("play", "human", item.spec, "learn") if self.learn else ("play", "human", item.spec)
             elif kind == "bot1":
                 self._p1_bot = item.spec
                 self._open("bot2", "Player 2 bot")
@@ -183,6 +200,23 @@ class MenuScene:
             (index, pygame.Rect(left, ITEMS_TOP + row * ITEM_HEIGHT, width, ITEM_HEIGHT - 6))
             for row, index in enumerate(visible)
         ]
+
+    @property
+    def learn_offered(self) -> bool:
+        """True on the "Human vs AI" page when the toggle is available."""
+        return self.can_learn and self.page.kind == "opponent"
+
+    def learn_text(self) -> str:
+        return f"Learn while playing: {'on' if self.learn else 'off'} (L)"
+
+    def learn_rect(self) -> pygame.Rect:
+        """Where the toggle line is: right-aligned with the list, on the row of the page title."""
+        width, height = self.fonts.font(LEARN_SIZE).size(self.learn_text())
+        right = (WINDOW_SIZE[0] + LIST_WIDTH) // 2
+        return pygame.Rect(right - width, ITEMS_TOP - 24 - height // 2, width, height)
+
+    def _learn_clicked(self, pos: tuple[int, int]) -> bool:
+        return self.learn_offered and self.learn_rect().inflate(12, 12).collidepoint(pos)
 
     def item_at(self, pos: tuple[int, int]) -> int | None:
         for index, rect in self.item_rects():
@@ -236,8 +270,12 @@ class MenuScene:
             self.fonts.blit(surface, "more below", 20, TEXT_DIM, midtop=(cx, rects[-1][1].bottom + 2))
         if self.message:
             self.fonts.blit(surface, self.message, 24, WARNING, center=(cx, ARENA_RECT.bottom - 30))
+        if self.learn_offered:
+            self.fonts.blit(surface, self.learn_text(), LEARN_SIZE, ACCENT if self.learn else TEXT_DIM,
+                            topleft=self.learn_rect().topleft)
         pygame.draw.line(surface, PANEL_EDGE, HELP_RECT.topleft, HELP_RECT.topright)
-        self.fonts.blit(surface, HELP_TEXT, 20, TEXT_DIM, center=HELP_RECT.center)
+        help_text = LEARN_HELP_TEXT if self.learn_offered else HELP_TEXT
+        self.fonts.blit(surface, help_text, 20, TEXT_DIM, center=HELP_RECT.center)
 
     def _draw_item(self, surface: pygame.Surface, item: Item, rect: pygame.Rect, selected: bool) -> None:
         """A plain item centred; an opponent's title on the left and its detail on the right."""

@@ -5,6 +5,11 @@ Esc or P pause; on the pause screen P resumes, R restarts and Esc leaves (to the
 when the match was started from the command line); after the match R plays again and Esc leaves.
 M mutes and F11 toggles fullscreen everywhere (handled by :mod:`game.app.app`).
 
+Leaving ends the session: each controller's optional ``close()`` is called, then its optional
+``session_question()`` is put to the player (see :mod:`game.controllers`), answered with Y or N;
+the answers' messages stay on screen until a key is pressed. The HUD shows each controller's
+optional ``status()`` under its name.
+
 The app's loop calls the phases of a frame in order: ``handle_event`` for each event, then
 ``read_input`` (the controllers choose this tick's actions), ``update`` (one world tick, sounds,
 effects), ``draw``. Paused or finished matches do not tick. Time is counted in ticks only.
@@ -21,7 +26,7 @@ from game.app.hud import Hud
 from game.app.keyboard import KeyboardController
 from game.app.layout import ARENA_RECT
 from game.app.sound import Sounds
-from game.controllers import Controller, ControllerError
+from game.controllers import Controller, ControllerError, close_controller, controller_status, session_question
 from game.match import match_seeds
 from game.render import Effects, WorldRenderer
 from game.rules import DEFAULT_RULES, Rules
@@ -38,6 +43,7 @@ class MatchSetup:
     p1: str  # "human" or a controller spec for make_controller
     p2: str
     seed: int
+    learn: bool = False  # the AI players are built by the app's maker of learning controllers
 
 
 def build_controllers(setup: MatchSetup, make_controller: MakeController) -> tuple[Controller, Controller]:
@@ -59,8 +65,8 @@ class MatchScene:
     """A series of matches between the same two controllers (R starts the next one).
 
     ``outcome`` is set when the scene is done: ``"leave"`` (Esc from the pause screen or the
-    end banner), ``"quit"`` (the window was closed) or ``"error"`` (a controller failed;
-    ``error`` holds its message).
+    end banner, after any end-of-session questions), ``"quit"`` (the window was closed) or
+    ``"error"`` (a controller failed; ``error`` holds its message).
     """
 
     def __init__(
@@ -84,6 +90,10 @@ class MatchScene:
         self.index = -1
         self.outcome: str | None = None
         self.error: str | None = None
+        self.closed = False
+        self.ending = False  # the player left: the session's questions are up
+        self.questions: list[tuple[Controller, str]] = []  # still to answer, the one shown first
+        self.notes: list[str] = []  # the messages of the answers given
         self.restart()
 
     def restart(self) -> None:
@@ -103,6 +113,32 @@ class MatchScene:
         self.error = str(error)
         self.outcome = "error"
 
+    def close(self) -> None:
+        """End the session for the controllers: their ``close()`` hooks, once."""
+        if not self.closed:
+            self.closed = True
+            for controller in self.controllers:
+                close_controller(controller)
+
+    # --- leaving: the session's questions ------------------------------------------------
+    def _leave(self) -> None:
+        """Close the controllers, then ask their questions, if any; else the scene is done."""
+        self.close()
+        self.ending = True
+        for controller in self.controllers:
+            question = session_question(controller)
+            if question:
+                self.questions.append((controller, question))
+        if not self.questions:
+            self.outcome = "leave"
+
+    def _handle_ending_key(self, key: int) -> None:
+        if not self.questions:
+            self.outcome = "leave"  # any key, once the messages are read
+        elif key in (pygame.K_y, pygame.K_n):
+            controller, _ = self.questions.pop(0)
+            self.notes.append(str(controller.answer_session_question(key == pygame.K_y)))
+
     # --- events --------------------------------------------------------------------------
     def handle_event(self, event: pygame.event.Event) -> None:
         if event.type == pygame.QUIT:
@@ -113,18 +149,20 @@ class MatchScene:
             self._handle_key(event.key)
 
     def _handle_key(self, key: int) -> None:
-        if self.world.over:
+        if self.ending:
+            self._handle_ending_key(key)
+        elif self.world.over:
             if key == pygame.K_r:
                 self.restart()
             elif key == pygame.K_ESCAPE:
-                self.outcome = "leave"
+                self._leave()
         elif self.paused:
             if key == pygame.K_p:
                 self.paused = False
             elif key == pygame.K_r:
                 self.restart()
             elif key == pygame.K_ESCAPE:
-                self.outcome = "leave"
+                self._leave()
         elif key in (pygame.K_ESCAPE, pygame.K_p):
             self.paused = True
 
@@ -132,7 +170,7 @@ class MatchScene:
     @property
     def running(self) -> bool:
         """True when the next frame advances the world."""
-        return not (self.paused or self.world.over or self.outcome)
+        return not (self.paused or self.world.over or self.outcome or self.ending)
 
     def read_input(self) -> tuple[int, int] | None:
         """This tick's actions, or None when the world does not tick this frame."""
@@ -156,9 +194,12 @@ class MatchScene:
     # --- draw ----------------------------------------------------------------------------
     def draw(self, surface: pygame.Surface) -> None:
         self.renderer.draw(surface.subsurface(ARENA_RECT), self.world, self.effects)
-        self.hud.draw_bar(surface, self.world, self.labels)
+        statuses = (controller_status(self.controllers[0]), controller_status(self.controllers[1]))
+        self.hud.draw_bar(surface, self.world, self.labels, statuses)
         self.hud.draw_help(surface, self.sounds.status)
-        if self.world.over:
+        if self.ending:
+            self.hud.draw_question(surface, self.questions[0][1] if self.questions else None, self.notes)
+        elif self.world.over:
             self.hud.draw_banner(surface, self.world, self.esc_does)
         elif self.paused:
             self.hud.draw_pause(surface, self.esc_does)

@@ -287,20 +287,19 @@ while True:
 def test_killing_a_writer_mid_save_leaves_a_whole_file(tmp_path):
     path = tmp_path / "saves" / "victim" / saves.AGENT_FILE
     rng = np.random.default_rng(3)
-    seen = set()
     for _ in range(4):
         writer = subprocess.Popen([sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE,
                                   cwd=Path(saves.__file__).parent.parent)
-        for _ in range(int(rng.integers(1, 4))):  # let it finish one to three saves, however slow
+        confirmed = int(rng.integers(1, 4))
+        for _ in range(confirmed):  # let it finish one to three saves, however slow
             assert writer.stdout.readline() == b"saved\n"
         time.sleep(rng.uniform(0.0, 0.05))  # then kill it somewhere in (or between) the next saves
         writer.send_signal(signal.SIGKILL)
         writer.wait()
         writer.stdout.close()
-        params, meta = saves.load_agent(path)  # the old file or the new one, whole
+        params, meta = saves.load_agent(path)  # the last confirmed file or a newer one, whole
         assert np.all(params["a"] == meta["k"]) and np.all(params["b"] == meta["k"])
-        seen.add(meta["k"])
-    assert len(seen) > 1  # the writer was killed at different moments
+        assert meta["k"] >= confirmed  # a confirmed save is never lost
     assert [a["name"] for a in saves.list_agents(tmp_path / "saves")] == ["victim"]
 
 
