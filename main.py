@@ -353,7 +353,35 @@ def train(name: str, minutes: float | None, steps: int | None, envs: int | None,
 
     from agent.saves import SaveError
     from agent.session import TrainingSession
+
+    config, observation = _run_settings(minutes, steps, envs, resume, ego_view, frames, action_repeat,
+                                        frame_height, overrides)
+    folder = Path(saves_dir) if saves_dir else None
+    try:
+        if resume:
+            session = TrainingSession.resume(name, folder)
+        else:
+            try:
+                session = TrainingSession.create(name, config, observation, saves_dir=folder)
+            except ValueError as error:  # settings that do not fit together (e.g. frames too small)
+                raise click.UsageError(str(error)) from None
+        progress = _Progress(session, minutes, steps)
+        session.run(steps=steps, minutes=minutes, checkpoint_minutes=checkpoint_minutes, on_update=progress.show)
+    except SaveError as error:
+        raise click.ClickException(str(error)) from None
+    progress.finish()
+
+
+def _run_settings(minutes: float | None, steps: int | None, envs: int | None, resume: bool,
+                  ego_view: bool | None, frames: int | None, action_repeat: int | None, frame_height: int | None,
+                  overrides: dict) -> tuple:
+    """The (TrainConfig, ObservationConfig) a `train` or `watch` command asks for, from its options.
+
+    Exactly one budget must be given; a resumed run keeps its saved settings (then both are None,
+    and giving any setting is a usage error); settings that do not fit together are one too.
+    """
     from agent.trainer import TrainConfig
+    from game.env import ObservationConfig
 
     if (minutes is None) == (steps is None):
         raise click.UsageError("give exactly one budget: --minutes M or --steps S")
@@ -363,26 +391,15 @@ def train(name: str, minutes: float | None, steps: int | None, envs: int | None,
     seeing = {k: v for k, v in (("ego_view", ego_view), ("frames", frames), ("action_repeat", action_repeat),
                                 ("height", frame_height), ("width", frame_height and 2 * frame_height))
               if v is not None}
-    folder = Path(saves_dir) if saves_dir else None
+    if resume:
+        if overrides or seeing:
+            raise click.UsageError("a resumed run keeps its settings; leave out "
+                                   + ", ".join("--" + k.replace("_", "-") for k in {**overrides, **seeing}))
+        return None, None
     try:
-        if resume:
-            if overrides or seeing:
-                raise click.UsageError("a resumed run keeps its settings; leave out "
-                                       + ", ".join("--" + k.replace("_", "-") for k in {**overrides, **seeing}))
-            session = TrainingSession.resume(name, folder)
-        else:
-            from game.env import ObservationConfig
-
-            try:
-                config = TrainConfig(**overrides)
-                session = TrainingSession.create(name, config, ObservationConfig(**seeing), saves_dir=folder)
-            except ValueError as error:  # settings that do not fit together (e.g. frames too small)
-                raise click.UsageError(str(error)) from None
-        progress = _Progress(session, minutes, steps)
-        session.run(steps=steps, minutes=minutes, checkpoint_minutes=checkpoint_minutes, on_update=progress.show)
-    except SaveError as error:
-        raise click.ClickException(str(error)) from None
-    progress.finish()
+        return TrainConfig(**overrides), ObservationConfig(**seeing)
+    except ValueError as error:  # settings that do not fit together (e.g. frames too small)
+        raise click.UsageError(str(error)) from None
 
 
 class _Progress:
@@ -447,26 +464,8 @@ def watch(fullscreen: bool, name: str, minutes: float | None, steps: int | None,
     from agent.saves import SaveError
     from agent.watch import WatchBackend, WatchRun
 
-    if (minutes is None) == (steps is None):
-        raise click.UsageError("give exactly one budget: --minutes M or --steps S")
-    overrides = {k: v for k, v in overrides.items() if v is not None}
-    if envs is not None:
-        overrides["num_matches"] = envs
-    seeing = {k: v for k, v in (("ego_view", ego_view), ("frames", frames), ("action_repeat", action_repeat),
-                                ("height", frame_height), ("width", frame_height and 2 * frame_height))
-              if v is not None}
-    if resume and (overrides or seeing):
-        raise click.UsageError("a resumed run keeps its settings; leave out "
-                               + ", ".join("--" + k.replace("_", "-") for k in {**overrides, **seeing}))
-    config = observation = None
-    if not resume:
-        from agent.trainer import TrainConfig
-        from game.env import ObservationConfig
-
-        try:
-            config, observation = TrainConfig(**overrides), ObservationConfig(**seeing)
-        except ValueError as error:
-            raise click.UsageError(str(error)) from None
+    config, observation = _run_settings(minutes, steps, envs, resume, ego_view, frames, action_repeat,
+                                        frame_height, overrides)
     backend = WatchBackend(WatchRun(name, saves_dir, resume, config, observation, steps=steps, minutes=minutes,
                                     checkpoint_minutes=checkpoint_minutes))
     from game.app.watch import run_watch

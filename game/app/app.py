@@ -32,16 +32,16 @@ def fresh_seed() -> int:
     return int(np.random.SeedSequence().generate_state(1)[0])
 
 
-def open_window(fullscreen: bool = False) -> pygame.Surface:
-    """Initialise the display and fonts and open the scaled game window."""
+def open_window(fullscreen: bool = False, size: tuple[int, int] = WINDOW_SIZE, title: str = TITLE) -> pygame.Surface:
+    """Initialise the display and fonts and open a scaled, resizable window of logical ``size``."""
     pygame.display.init()
     pygame.font.init()
-    pygame.display.set_caption(TITLE)
+    pygame.display.set_caption(title)
     pygame.display.set_icon(make_icon())
     flags = pygame.SCALED | pygame.RESIZABLE | (pygame.FULLSCREEN if fullscreen else 0)
     with warnings.catch_warnings():  # the dummy video driver warns it has no fast renderer
         warnings.filterwarnings("ignore", message="no fast renderer")
-        return pygame.display.set_mode(WINDOW_SIZE, flags)
+        return pygame.display.set_mode(size, flags)
 
 
 def toggle_fullscreen() -> None:

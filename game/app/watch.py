@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import signal
 import time
-import warnings
 from collections import deque
 from contextlib import contextmanager
 from typing import Callable, Iterator, Mapping, Protocol, Sequence
@@ -32,9 +31,10 @@ from typing import Callable, Iterator, Mapping, Protocol, Sequence
 import numpy as np
 import pygame
 
+from game.app.app import open_window
 from game.app.hud import Hud
 from game.app.layout import (
-    ACCENT, ARENA_RECT, FPS, HUD_RECT, PANEL_BG, PANEL_EDGE, TEXT, TEXT_DIM, WARNING, Fonts, dim, make_icon, panel,
+    ACCENT, ARENA_RECT, FPS, HUD_RECT, PANEL_BG, PANEL_EDGE, TEXT, TEXT_DIM, WARNING, Fonts, dim, panel,
 )
 from game.app.watch_panel import draw_chart, draw_eyes, draw_feature_maps, draw_league, draw_probabilities
 from game.render import PLAYER_COLORS, Effects, WorldRenderer
@@ -125,18 +125,6 @@ class WatchSource(Protocol):
 
     @property
     def series(self): ...  # .points: {"eval_random", "eval_aimbot", "elo", ...: [(step, value)]}
-
-
-def open_watch_window(fullscreen: bool = False) -> pygame.Surface:
-    """Initialise the display and fonts and open the scaled, resizable watch window."""
-    pygame.display.init()
-    pygame.font.init()
-    pygame.display.set_caption(TITLE)
-    pygame.display.set_icon(make_icon())
-    flags = pygame.SCALED | pygame.RESIZABLE | (pygame.FULLSCREEN if fullscreen else 0)
-    with warnings.catch_warnings():  # the dummy video driver warns it has no fast renderer
-        warnings.filterwarnings("ignore", message="no fast renderer")
-        return pygame.display.set_mode(WATCH_SIZE, flags)
 
 
 class _Cached:
@@ -403,7 +391,7 @@ class WatchApp:
     def __init__(
         self, source: WatchSource, fullscreen: bool = False, prepare: Callable[[], None] | None = None
     ) -> None:
-        self.screen = open_watch_window(fullscreen)
+        self.screen = open_window(fullscreen, WATCH_SIZE, TITLE)
         self.fonts = Fonts()
         if prepare is not None:
             self.screen.fill(PANEL_BG)
