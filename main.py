@@ -55,9 +55,21 @@ class ControllerFactory:
         """True when ``spec`` names a saved agent (not human, a bot or module:attr)."""
         return spec != "human" and spec not in BOTS and ":" not in spec
 
+    def agent_observation(self, name: str):
+        """How the saved agent ``name`` sees (its ObservationConfig)."""
+        return self._load(name)[1]
+
     def _agent(self, name: str) -> Controller:
-        from agent import saves
         from agent.controller import AgentController
+
+        policy, observation, metadata = self._load(name)
+        if self.learn:
+            return self._learner(name, policy, observation, metadata)
+        return AgentController(policy, observation, greedy=self.greedy, name=name)
+
+    def _load(self, name: str) -> tuple:
+        """The saved agent ``name`` as (policy, observation, metadata), loaded once."""
+        from agent import saves
         from agent.session import load_policy
 
         if name not in self._agents:
@@ -71,10 +83,7 @@ class ControllerFactory:
                 self._agents[name] = load_policy(path)
             except saves.SaveError as error:
                 raise ControllerError(str(error)) from None
-        policy, observation, metadata = self._agents[name]
-        if self.learn:
-            return self._learner(name, policy, observation, metadata)
-        return AgentController(policy, observation, greedy=self.greedy, name=name)
+        return self._agents[name]
 
     def _learner(self, name: str, policy, observation, metadata: dict) -> Controller:
         """A learning controller on a copy of ``policy`` (the loaded original stays as saved)."""
@@ -176,9 +185,14 @@ def _run_window(start) -> None:
 @click.option("--learn", is_flag=True,
               help="Saved agents keep learning from the match as they play (in the background); "
                    "when you leave you are asked whether to keep what they learned as NAME-vs-you.")
+@click.option("--save-observations", "observations_dir", type=click.Path(file_okay=False), default=None,
+              help="Save what each player's agent sees (its stacked gray frames) as PNGs in this folder.")
+@click.option("--observation-every", type=click.IntRange(min=1), default=30, show_default=True,
+              help="With --save-observations: save every this many ticks (60 ticks = 1 s).")
 @_saves_option
 def play(p1: str, p2: str, seed: int | None, fullscreen: bool, mute: bool, screenshot: str | None,
-         frames: int | None, sample: bool, learn: bool, saves_dir: str | None) -> None:
+         frames: int | None, sample: bool, learn: bool, observations_dir: str | None, observation_every: int,
+         saves_dir: str | None) -> None:
     """Start a match directly, e.g. --p1 human --p2 aimbot --seed 7.
 
     A controller is 'human', a bot name, a saved agent or module:attr. Esc or P pauses, R
@@ -192,15 +206,40 @@ def play(p1: str, p2: str, seed: int | None, fullscreen: bool, mute: bool, scree
     _check_spec(p1, factory, allow_human=True)
     _check_spec(p2, factory, allow_human=True)
     factory.learners = []  # the checks built controllers that will never play
+    observer = _observation_recorder(observations_dir, observation_every, factory, (p1, p2))
     from game.app import run_match
 
     try:
         _run_window(
             lambda: run_match(p1, p2, factory, seed=seed, fullscreen=fullscreen, mute=mute,
-                              max_frames=frames, screenshot=screenshot)
+                              max_frames=frames, screenshot=screenshot, observer=observer)
         )
     finally:
         factory.keep_learned()
+    if observer is not None:
+        click.echo(f"saved {len(observer.__self__.saved)} observations in {observations_dir}")
+
+
+def _observation_recorder(directory: str | None, every: int, factory: ControllerFactory, specs: tuple[str, str]):
+    """The ``record`` method of an ObservationRecorder for ``play --save-observations``, or None.
+
+    The frames are made with the observation settings of the first saved agent playing (so they
+    are exactly what it sees), else with the defaults agents are trained with.
+    """
+    if directory is None:
+        return None
+    from game.observation import ObservationConfig
+    from game.recording import ObservationRecorder
+
+    observation = ObservationConfig()
+    for spec in specs:
+        if factory.is_agent(spec):
+            observation = factory.agent_observation(spec)
+            break
+    try:
+        return ObservationRecorder(directory, observation, every).record
+    except OSError as error:
+        raise click.ClickException(f"cannot write observations to {directory}: {error.strerror}") from None
 
 
 @cli.command(name="eval")

@@ -12,10 +12,13 @@ colours, fonts), ``screenshot``.
 
 from __future__ import annotations
 
+from typing import Callable
+
 from game.app.app import App, fresh_seed
 from game.app.menu import Opponent
 from game.app.play import MakeController, MatchSetup, build_controllers
 from game.controllers import ControllerError
+from game.world import World
 
 __all__ = ["Opponent", "run_app", "run_match"]
 
@@ -54,19 +57,22 @@ def run_match(
     mute: bool = False,
     max_frames: int | None = None,
     screenshot: str | None = None,
+    observer: Callable[[World, int], None] | None = None,
 ) -> None:
     """Play one match of ``p1`` against ``p2`` ("human" or a bot spec) until the user leaves it.
 
     R plays again with the next seed of the series; Esc on the pause screen or after the match
     quits. ``max_frames`` stops after that many frames (for headless runs); ``screenshot``
-    saves the last frame as a PNG. Raises :class:`ControllerError` (after closing the window)
+    saves the last frame as a PNG; ``observer(world, match_index)`` is called after every tick
+    (e.g. :meth:`game.recording.ObservationRecorder.record`). Raises :class:`ControllerError` (after closing the window)
     when a controller cannot be built or fails during the match.
     """
     app_seed = fresh_seed() if seed is None else seed
     setup = MatchSetup(p1, p2, app_seed)
     controllers = build_controllers(setup, make_controller)  # fails before any window opens
     app = App(
-        make_controller, [], seed=app_seed, fullscreen=fullscreen, mute=mute, start=setup, start_controllers=controllers
+        make_controller, [], seed=app_seed, fullscreen=fullscreen, mute=mute, start=setup, start_controllers=controllers,
+        observer=observer,
     )
     try:
         app.run(max_frames)

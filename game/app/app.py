@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from typing import Callable
 
 import numpy as np
 import pygame
@@ -23,6 +24,7 @@ from game.app.menu import MenuScene, Opponent
 from game.app.play import MakeController, MatchScene, MatchSetup, build_controllers
 from game.app.sound import Sounds
 from game.controllers import Controller, ControllerError
+from game.world import World
 
 Scene = MenuScene | MatchScene
 
@@ -75,6 +77,7 @@ class App:
         start: MatchSetup | None = None,
         start_controllers: tuple[Controller, Controller] | None = None,
         make_learning_controller: MakeController | None = None,
+        observer: Callable[[World, int], None] | None = None,
     ) -> None:
         self.make_controller = make_controller
         self.make_learning_controller = make_learning_controller
@@ -93,7 +96,8 @@ class App:
         self.sounds = Sounds(muted=mute)
         if start is not None:
             controllers = start_controllers or build_controllers(start, make_controller)
-            self.scene: Scene = MatchScene(start, controllers, self.sounds, self.hud, esc_does="quit")
+            self.scene: Scene = MatchScene(start, controllers, self.sounds, self.hud, esc_does="quit",
+                                           observer=observer)
         else:
             self.scene = self._menu()
 

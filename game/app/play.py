@@ -77,8 +77,10 @@ class MatchScene:
         hud: Hud,
         esc_does: str = "menu",
         rules: Rules = DEFAULT_RULES,
+        observer: Callable[[World, int], None] | None = None,
     ) -> None:
         self.setup = setup
+        self.observer = observer  # called after every tick with the world and the match's index
         self.controllers = controllers
         self.labels = (controller_label(setup.p1, controllers[0]), controller_label(setup.p2, controllers[1]))
         self.sounds = sounds
@@ -190,6 +192,8 @@ class MatchScene:
         events = self.world.step(actions)
         self.effects.update(self.world, events)
         self.sounds.play_events(events)
+        if self.observer is not None:
+            self.observer(self.world, self.index)
 
     # --- draw ----------------------------------------------------------------------------
     def draw(self, surface: pygame.Surface) -> None:
