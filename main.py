@@ -330,6 +330,20 @@ def bench_adapt(agent_name: str, opponent: str, matches: int, seed: int, as_json
     click.echo(json.dumps(result) if as_json else format_adapt_bench(result))
 
 
+@bench.command(name="train")
+@click.option("--seconds", type=click.FloatRange(min=1), default=60.0, show_default=True,
+              help="How long the default training runs for the throughput.")
+@click.option("--updates", type=click.IntRange(min=1), default=4, show_default=True,
+              help="Updates profiled (inline, one process).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def bench_train(seconds: float, updates: int, as_json: bool) -> None:
+    """Training throughput (samples per second, learning included) and a profile of where the time goes."""
+    from benchmarks.train import format_train_bench, run_train_bench
+
+    result = run_train_bench(seconds, updates)
+    click.echo(json.dumps(result) if as_json else format_train_bench(result))
+
+
 @bench.command(name="env")
 @click.option("--seconds", type=click.FloatRange(min=0.1), default=2.0, show_default=True, help="Time per repeat.")
 @click.option("--repeats", type=click.IntRange(min=1), default=5, show_default=True)

@@ -1,0 +1,121 @@
+"""Training throughput and where its time goes: run with ``python main.py bench train``.
+
+1. ``throughput``: a fresh run with the default settings (the PPO update in a second process,
+   both cores busy) trains for ``seconds``; samples per second counts every learner decision,
+   learning included (the first update, which has no rollout to overlap with, is left out).
+2. ``profile``: the same settings with the update done inline, in one process (BLAS on one
+   thread), under :mod:`cProfile` for ``updates`` updates, so every second is attributed: drawing the
+   agents' frames, simulating the worlds, the scripted bots, the network's forward pass for
+   acting, and the PPO update split into forward, backward, optimizer and the rest. The shares
+   describe the work; the wall time of the default run is lower because acting and learning
+   overlap on two cores. Evaluations are switched off in both parts.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import pstats
+import time
+from dataclasses import replace
+
+from agent.nn.blas import blas_thread_limit
+from agent.trainer import TrainConfig, Trainer
+from game.env import ObservationConfig
+
+# (label, module file suffix, function name): cumulative time of these functions
+PARTS = [
+    ("draw the agents' frames", "game/observation.py", "draw"),
+    ("simulate the worlds", "game/world.py", "step"),
+    ("scripted bots", "game/bots.py", "act"),
+    ("forward pass to act", "agent/policy.py", "act"),
+    ("PPO update", "agent/learner.py", "ppo_update"),
+]
+# inside the PPO update: (label, module file suffix, function name), timed when called from it
+UPDATE_PARTS = [
+    ("  forward", "agent/policy.py", "forward"),
+    ("  backward", "agent/policy.py", "backward"),
+    ("  optimizer (Adam)", "agent/nn/optim.py", "step"),
+    ("  gradient clipping", "agent/nn/optim.py", "clip_grad_norm"),
+    ("  loss and its gradient", "agent/ppo.py", "ppo_loss"),
+]
+
+
+def _find(stats: dict, suffix: str, name: str) -> list:
+    return [key for key in stats if key[0].replace("\\", "/").endswith(suffix) and key[2] == name]
+
+
+def _cumulative(stats: dict, suffix: str, name: str) -> float:
+    return sum(stats[key][3] for key in _find(stats, suffix, name))
+
+
+def _cumulative_from(stats: dict, suffix: str, name: str, caller: tuple) -> float:
+    """Cumulative time of ``name`` spent in calls made directly by ``caller``."""
+    total = 0.0
+    for key in _find(stats, suffix, name):
+        callers = stats[key][4]
+        if caller in callers:
+            total += callers[caller][3]
+    return total
+
+
+def run_train_bench(seconds: float = 60.0, updates: int = 4, seed: int = 1) -> dict:
+    """Measure the default training's throughput for ``seconds``, then profile ``updates`` inline updates."""
+    config = TrainConfig(seed=seed, eval_every=0)
+    observation = ObservationConfig()
+
+    trainer = Trainer(config, observation)
+    try:
+        trainer.train_one_update(0.0)  # the first: play, learn, play (no overlap yet)
+        start_step, start = trainer.global_step, time.perf_counter()
+        while time.perf_counter() - start < seconds:
+            trainer.train_one_update(0.5)
+        throughput = (trainer.global_step - start_step) / (time.perf_counter() - start)
+    finally:
+        trainer.close()
+
+    inline = Trainer(replace(config, learner_process=False), observation)
+    profiler = cProfile.Profile()
+    try:
+        with blas_thread_limit(1):
+            inline.train_one_update(0.0)  # warm up outside the profile
+            profiler.enable()
+            start = time.perf_counter()
+            for _ in range(updates):
+                inline.train_one_update(0.5)
+            wall = time.perf_counter() - start
+            profiler.disable()
+        samples = updates * config.batch_size
+    finally:
+        inline.close()
+    stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    parts = {label: _cumulative(stats, suffix, name) for label, suffix, name in PARTS}
+    update_keys = _find(stats, "agent/learner.py", "ppo_update")
+    for label, suffix, name in UPDATE_PARTS:
+        parts[label] = sum(_cumulative_from(stats, suffix, name, key) for key in update_keys)
+    parts["other (buffers, league, shaping, ...)"] = wall - sum(parts[label] for label, _, _ in PARTS)
+    return {
+        "benchmark": "train",
+        "seconds": seconds,
+        "samples_per_s": throughput,
+        "profile": {
+            "updates": updates,
+            "samples": samples,
+            "wall_s": wall,
+            "samples_per_s_one_core_profiled": samples / wall,
+            "seconds": parts,
+            "share": {label: value / wall for label, value in parts.items()},
+        },
+    }
+
+
+def format_train_bench(result: dict) -> str:
+    profile = result["profile"]
+    lines = [
+        f"training throughput, default settings (learner process, 2 cores): {result['samples_per_s']:,.0f} samples/s",
+        f"profile: {profile['updates']} updates, {profile['samples']:,} samples, inline in one process under cProfile "
+        f"({profile['samples_per_s_one_core_profiled']:,.0f} samples/s)",
+    ]
+    for label, seconds in profile["seconds"].items():
+        lines.append(f"  {label:<40} {seconds:7.2f} s  {100 * profile['share'][label]:5.1f} %")
+    return "\n".join(lines)
+

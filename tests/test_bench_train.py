@@ -1,0 +1,28 @@
+"""`bench train`'s profile attributes the time it measured, once and in the right places."""
+
+import pytest
+
+from benchmarks.train import PARTS, UPDATE_PARTS, run_train_bench
+
+
+@pytest.fixture(scope="module")
+def result():
+    return run_train_bench(seconds=1.0, updates=1)
+
+
+def test_the_profile_accounts_for_the_wall_time_without_counting_twice(result):
+    profile = result["profile"]
+    seconds = profile["seconds"]
+    top = [label for label, _, _ in PARTS]
+    assert all(seconds[label] > 0 for label in top)  # every part of the loop was found and timed
+    assert sum(seconds[label] for label in top) <= profile["wall_s"] * 1.001
+    assert sum(profile["share"][label] for label in top) + profile["share"]["other (buffers, league, shaping, ...)"] \
+        == pytest.approx(1.0)
+
+
+def test_the_update_is_split_into_its_own_parts(result):
+    seconds = result["profile"]["seconds"]
+    inside = [seconds[label] for label, _, _ in UPDATE_PARTS]
+    assert seconds["  forward"] > 0 and seconds["  backward"] > 0 and seconds["  optimizer (Adam)"] > 0
+    assert sum(inside) <= seconds["PPO update"] * 1.001  # forward to act is not counted in the update
+    assert result["samples_per_s"] > 0 and result["profile"]["samples"] == 2560
