@@ -193,7 +193,7 @@ def _run_window(start) -> None:
 def play(p1: str, p2: str, seed: int | None, fullscreen: bool, mute: bool, screenshot: str | None,
          frames: int | None, sample: bool, learn: bool, observations_dir: str | None, observation_every: int,
          saves_dir: str | None) -> None:
-    """Start a match directly, e.g. --p1 human --p2 aimbot --seed 7.
+    """Start a match directly, for example --p1 human --p2 aimbot --seed 7.
 
     A controller is 'human', a bot name, a saved agent or module:attr. Esc or P pauses, R
     restarts after the match, M mutes, F11 toggles fullscreen. With --learn a saved agent adapts
