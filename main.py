@@ -383,6 +383,8 @@ def _train_options(function):
 @click.option("--steps", type=click.IntRange(min=1), default=None, help="Or: train on this many more samples.")
 @click.option("--envs", type=click.IntRange(min=1), default=None, help="Matches played at once (= --num-matches).")
 @click.option("--resume", is_flag=True, help="Continue the agent NAME exactly where it stopped.")
+@click.option("--from", "parent", default=None, metavar="AGENT",
+              help="Start NAME from the weights of the saved agent AGENT (which is left as it is).")
 @click.option("--ego-view/--no-ego-view", default=None, help="Also show the agent a view turned with its ship.")
 @click.option("--frames", type=click.IntRange(min=1, max=8), default=None, help="Frames stacked per observation.")
 @click.option("--action-repeat", type=click.IntRange(min=1, max=8), default=None, help="Ticks each decision is held.")
@@ -392,7 +394,7 @@ def _train_options(function):
               help="Save a checkpoint this often.")
 @_saves_option
 @_train_options
-def train(name: str, minutes: float | None, steps: int | None, envs: int | None, resume: bool,
+def train(name: str, minutes: float | None, steps: int | None, envs: int | None, resume: bool, parent: str | None,
           ego_view: bool | None, frames: int | None, action_repeat: int | None, frame_height: int | None,
           checkpoint_minutes: float, saves_dir: str | None,
           **overrides) -> None:
@@ -409,10 +411,13 @@ def train(name: str, minutes: float | None, steps: int | None, envs: int | None,
 
     config, observation = _run_settings(minutes, steps, envs, resume, ego_view, frames, action_repeat,
                                         frame_height, overrides)
+    _check_parent(parent, resume, ego_view, frames, action_repeat, frame_height)
     folder = Path(saves_dir) if saves_dir else None
     try:
         if resume:
             session = TrainingSession.resume(name, folder)
+        elif parent is not None:
+            session = TrainingSession.from_agent(name, parent, config, folder)
         else:
             try:
                 session = TrainingSession.create(name, config, observation, saves_dir=folder)
@@ -423,6 +428,13 @@ def train(name: str, minutes: float | None, steps: int | None, envs: int | None,
     except SaveError as error:
         raise click.ClickException(str(error)) from None
     progress.finish()
+
+
+def _check_parent(parent: str | None, resume: bool, *seeing) -> None:
+    """``--from AGENT`` starts a new run that sees as AGENT does: no --resume, no seeing options."""
+    if parent is not None and (resume or any(v is not None for v in seeing)):
+        raise click.UsageError("--from takes the observation settings of AGENT and starts a new run; "
+                               "leave out --resume, --ego-view, --frames, --action-repeat and --frame-height")
 
 
 def _run_settings(minutes: float | None, steps: int | None, envs: int | None, resume: bool,
@@ -502,7 +514,7 @@ class _Progress:
 @cli.command()
 @click.option("--fullscreen", is_flag=True, help="Start in fullscreen.")
 def watch(fullscreen: bool, name: str, minutes: float | None, steps: int | None, envs: int | None, resume: bool,
-          ego_view: bool | None, frames: int | None, action_repeat: int | None, frame_height: int | None,
+          parent: str | None, ego_view: bool | None, frames: int | None, action_repeat: int | None, frame_height: int | None,
           checkpoint_minutes: float, saves_dir: str | None, **overrides) -> None:
     """Train an agent as `train` does, in a window that shows it learning.
 
@@ -519,7 +531,9 @@ def watch(fullscreen: bool, name: str, minutes: float | None, steps: int | None,
 
     config, observation = _run_settings(minutes, steps, envs, resume, ego_view, frames, action_repeat,
                                         frame_height, overrides)
+    _check_parent(parent, resume, ego_view, frames, action_repeat, frame_height)
     backend = WatchBackend(WatchRun(name, saves_dir, resume, config, observation, steps=steps, minutes=minutes,
+                                    parent=parent,
                                     checkpoint_minutes=checkpoint_minutes))
     from game.app.watch import run_watch
 

@@ -61,6 +61,23 @@ class TrainingSession:
         return cls(name, Trainer(config, observation, network), folder, _now())
 
     @classmethod
+    def from_agent(cls, name: str, parent: str, config: TrainConfig, saves_dir: Path | None = None) -> TrainingSession:
+        """A new run ``name`` that starts from the weights of the saved agent ``parent``.
+
+        The new agent sees and thinks as the parent does (its observation and network settings);
+        ``config`` sets how it trains from here. Optimizer moments, league, ratings and counters
+        start fresh; the metadata names ``parent``. The parent's files are only read.
+        """
+        path = saves.agent_dir(parent, saves_dir) / saves.AGENT_FILE
+        if not path.exists():
+            raise saves.SaveError(f"there is no agent named {parent!r} to start from")
+        policy, observation, _ = load_policy(path)
+        session = cls.create(name, config, observation, policy.config, saves_dir)
+        session.trainer.policy.set_params(policy.get_params())
+        session.parent = parent
+        return session
+
+    @classmethod
     def resume(cls, name: str, saves_dir: Path | None = None) -> TrainingSession:
         folder = saves.agent_dir(name, saves_dir)
         path = folder / saves.TRAINING_FILE

@@ -67,6 +67,7 @@ class WatchRun:
     steps: int | None = None  # the budget: samples, or ...
     minutes: float | None = None  # ... minutes of learning
     checkpoint_minutes: float = 5.0
+    parent: str | None = None  # a new run starting from this saved agent's weights
 
     def __post_init__(self) -> None:
         if (self.steps is None) == (self.minutes is None):
@@ -80,6 +81,8 @@ def open_session(run: WatchRun) -> TrainingSession:
     folder = Path(run.saves_dir) if run.saves_dir else None
     if run.resume:
         return TrainingSession.resume(run.name, folder)
+    if run.parent is not None:
+        return TrainingSession.from_agent(run.name, run.parent, run.config or TrainConfig(), folder)
     return TrainingSession.create(run.name, run.config or TrainConfig(), run.observation or ObservationConfig(),
                                   run.network or NetworkConfig(), saves_dir=folder)
 

@@ -2,6 +2,8 @@
 
 import json
 
+import numpy as np
+
 import pytest
 from click.testing import CliRunner
 
@@ -45,6 +47,8 @@ def test_eval_table_names_both_contenders(run):
     (("play", "--p2", "../etc"), "unknown controller"),
     (("train", "--name", "x"), "exactly one budget"),
     (("train", "--name", "aimbot", "--steps", "10"), "built-in controller"),
+    (("train", "--name", "x", "--steps", "10", "--from", "nobody"), "no agent named 'nobody'"),
+    (("train", "--name", "x", "--steps", "10", "--from", "a", "--frames", "3"), "--from takes"),
 ])
 def test_user_errors_end_in_one_sentence_and_a_non_zero_exit(run, args, fragment):
     result = CliRunner().invoke(cli, list(args))
@@ -79,6 +83,27 @@ def test_train_then_eval_the_saved_agent(run, tmp_path):
     assert json.loads(out.output)["contenders"][0]["name"] == "tiny"
     again = run("train", "--name", "tiny", "--steps", "16", "--resume")
     assert again.exit_code == 0, again.output
+
+
+def test_train_from_an_agent_starts_a_new_one_with_its_weights_and_leaves_it_alone(run, tmp_path):
+    from agent import saves
+
+    tiny = ["--num-matches", "2", "--self-play-matches", "1", "--num-steps", "8", "--num-minibatches", "2",
+            "--no-learner-process", "--eval-every", "0"]
+    assert run("train", "--name", "parent", "--steps", "16", "--frame-height", "32", *tiny).exit_code == 0
+    folder = tmp_path / "saves"
+    before = (folder / "parent" / saves.AGENT_FILE).read_bytes()
+    parent_params, parent_meta = saves.load_agent(folder / "parent" / saves.AGENT_FILE)
+
+    result = run("train", "--name", "child", "--steps", "16", "--learning-rate", "0", *tiny, "--from", "parent")
+    assert result.exit_code == 0, result.output
+    child_params, child_meta = saves.load_agent(folder / "child" / saves.AGENT_FILE)
+    assert child_meta["parent"] == "parent"
+    assert child_meta["observation"] == parent_meta["observation"]  # it sees as its parent does (32 high)
+    assert child_meta["training"]["steps"] == parent_meta["training"]["steps"]  # its own counters, from 0
+    for key, value in parent_params.items():  # learning rate 0: the weights it started from, unchanged
+        assert np.array_equal(child_params[key], value)
+    assert (folder / "parent" / saves.AGENT_FILE).read_bytes() == before
 
 
 def test_frames_too_small_for_the_network_are_a_usage_error(run):
