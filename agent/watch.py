@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import copy
 import multiprocessing
+import os
 import queue
 import signal
 import time
@@ -157,9 +158,26 @@ class _Learner:
                 self.updates.put(("stopping", None))
 
 
+TRAINING_NICENESS = 5  # how much lower the training processes' CPU priority is than the window's
+
+
+def _yield_to_the_window() -> None:
+    """Lower this process's priority (and so its learner process's, which inherits it).
+
+    Training keeps both cores busy; at a lower priority it still gets every cycle the window
+    does not use, but the window gets the CPU the moment a frame is due, which keeps its
+    frame times steady (measured with ``bench watch``). Where priorities cannot change, nothing.
+    """
+    try:
+        os.nice(TRAINING_NICENESS)
+    except (AttributeError, OSError):
+        pass
+
+
 def training_process(run: WatchRun, updates, commands) -> None:
     """The child's main: open the session, train with messages, save, say goodbye."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the window's to handle: it asks us to stop
+    _yield_to_the_window()
     try:
         session = open_session(run)
     except saves.SaveError as error:
