@@ -127,12 +127,16 @@ def _learner_main(conn, obs_shape, network: dict, config, params, adam_state) ->
             _, arrays, lr, seed = message
             try:
                 stats = ppo_update(policy, optimizer, Rollout(**arrays), config, lr, np.random.default_rng(seed))
-                conn.send(("ok", policy.get_params(), stats))
+                reply = ("ok", policy.get_params(), stats)
             except Exception as error:  # report it to the trainer rather than dying silently
-                conn.send(("error", repr(error), None))
+                reply = ("error", repr(error), None)
         elif message[0] == "state":
-            conn.send(("ok", optimizer.state_dict(), None))
+            reply = ("ok", optimizer.state_dict(), None)
         else:
+            return
+        try:
+            conn.send(reply)
+        except OSError:  # the trainer is gone (it was stopped or killed): nothing to report to
             return
 
 
