@@ -311,7 +311,7 @@ def bench_conv(quick: bool, no_torch: bool, as_json: bool) -> None:
 
 @bench.command(name="adapt")
 @click.option("--agent", "agent_name", default="champion", show_default=True, help="The saved agent.")
-@click.option("--opponent", default="spinner", show_default=True, type=click.Choice(sorted(BOTS)))
+@click.option("--opponent", default="sniper", show_default=True, type=click.Choice(sorted(BOTS)))
 @click.option("--matches", type=click.IntRange(min=2), default=200, show_default=True)
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")

@@ -6,10 +6,9 @@ online (:class:`agent.online.LearningController`, its updates applied between de
 same small PPO updates as in the game). The series is split in halves; the learning agent's
 second half against the frozen one's shows what it gained. Sides swap every match.
 
-The default opponent is ``spinner`` (turns on the spot and fires): the champion never trained
-against it (its league is idle, random, rookie, aimbot and itself) and loses some matches to it.
-Against ``sniper`` (the aimbot at long range), which beats it most of the time, 200 matches of
-learning were not enough to show a gain (see README).
+The default opponent is ``sniper`` (the aimbot keeping 500-700 px away): the champion never
+trained against it (its league is random, rookie, aimbot and itself) and loses most matches
+to it when it samples its actions, as a learning agent does.
 """
 
 from __future__ import annotations
@@ -37,7 +36,7 @@ def _series(controller, opponent: str, matches: int, seed: int) -> list[float]:
     return results
 
 
-def run_adapt_bench(agent: str = "champion", opponent: str = "spinner", matches: int = 200, seed: int = 1,
+def run_adapt_bench(agent: str = "champion", opponent: str = "sniper", matches: int = 200, seed: int = 1,
                     saves_dir: Path | None = None) -> dict:
     path = saves.agent_dir(agent, saves_dir) / saves.AGENT_FILE
     policy, observation, _ = load_policy(path)
