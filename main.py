@@ -206,7 +206,8 @@ def play(p1: str, p2: str, seed: int | None, fullscreen: bool, mute: bool, scree
     _check_spec(p1, factory, allow_human=True)
     _check_spec(p2, factory, allow_human=True)
     factory.learners = []  # the checks built controllers that will never play
-    observer = _observation_recorder(observations_dir, observation_every, factory, (p1, p2))
+    recorder = _observation_recorder(observations_dir, observation_every, factory, (p1, p2))
+    observer = recorder.record if recorder is not None else None
     from game.app import run_match
 
     try:
@@ -216,12 +217,12 @@ def play(p1: str, p2: str, seed: int | None, fullscreen: bool, mute: bool, scree
         )
     finally:
         factory.keep_learned()
-    if observer is not None:
-        click.echo(f"saved {len(observer.__self__.saved)} observations in {observations_dir}")
+    if recorder is not None:
+        click.echo(f"saved {len(recorder.saved)} observations in {observations_dir}")
 
 
 def _observation_recorder(directory: str | None, every: int, factory: ControllerFactory, specs: tuple[str, str]):
-    """The ``record`` method of an ObservationRecorder for ``play --save-observations``, or None.
+    """The ObservationRecorder for ``play --save-observations``, or None without a directory.
 
     The frames are made with the observation settings of the first saved agent playing (so they
     are exactly what it sees), else with the defaults agents are trained with.
@@ -237,7 +238,7 @@ def _observation_recorder(directory: str | None, every: int, factory: Controller
             observation = factory.agent_observation(spec)
             break
     try:
-        return ObservationRecorder(directory, observation, every).record
+        return ObservationRecorder(directory, observation, every)
     except OSError as error:
         raise click.ClickException(f"cannot write observations to {directory}: {error.strerror}") from None
 

@@ -100,6 +100,11 @@ class InlineLearner:
     def ready(self) -> bool:
         return self._stats is not None
 
+    @property
+    def pending(self) -> bool:
+        """True while the result of the update submitted last has not been taken."""
+        return self._stats is not None
+
     def result(self) -> tuple[dict[str, np.ndarray] | None, dict]:
         """(new weights, or None when they are already in the trainer's network; statistics)."""
         stats, self._stats = self._stats, None
@@ -181,6 +186,11 @@ class ProcessLearner:
     def ready(self) -> bool:
         """True when the update submitted last has finished (``result`` will not wait)."""
         return self._waiting and self._conn.poll()
+
+    @property
+    def pending(self) -> bool:
+        """True while the result of the update submitted last has not been taken (it may still run)."""
+        return self._waiting
 
     def result(self) -> tuple[dict[str, np.ndarray], dict]:
         self._waiting = False

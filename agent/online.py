@@ -177,7 +177,7 @@ class LearningController:
         rollout = Rollout(self._obs.copy(), self._actions.copy(), self._logprobs.copy(), self._values.copy(),
                           self._rewards.copy(), self._dones.copy(), np.array([next_value], np.float32),
                           np.array([next_done]))
-        if isinstance(self._learner, ProcessLearner) and self._learner._waiting:
+        if self._learner.pending:
             pass  # the previous update is still running: skip this rollout rather than wait
         else:
             self._learner.submit(rollout, self.config.learning_rate, self.updates + 1)
@@ -190,9 +190,10 @@ class LearningController:
         """Wait for the update in flight, take its weights, stop the learner."""
         self.closed = True
         if self._learner is not None:
-            if isinstance(self._learner, ProcessLearner) and self._learner._waiting:
+            if self._learner.pending:
                 weights, self.last_stats = self._learner.result()
-                self.policy.set_params(weights)
+                if weights is not None:
+                    self.policy.set_params(weights)
                 self.updates += 1
             self._learner.close()
             self._learner = None
