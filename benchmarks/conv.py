@@ -118,6 +118,10 @@ def _seed_case(quick: bool, threads: int | None, worker: _TorchWorker | None) ->
                    needs_input_grad=False, threads=threads)
     layer.bias[...] = rng.standard_normal(sc["kernels"]).astype(np.float32)
     w, b = layer.weights, layer.bias
+    # The same layer computed the other way (auto picks "windows" here: 12 channels per cell).
+    cells_layer = Conv2D(sc["channels"], sc["kernels"], sc["kernel"], stride=sc["stride"], rng=rng,
+                         needs_input_grad=False, threads=threads, method="cells")
+    cells_layer.weights[...], cells_layer.bias[...] = w, b
     bias4 = b[None, :, None, None]
 
     def einsum_as_written() -> np.ndarray:
@@ -140,7 +144,8 @@ def _seed_case(quick: bool, threads: int | None, worker: _TorchWorker | None) ->
     first_loop_s = time.perf_counter() - t0
     errors = {name: float(np.max(np.abs(fn() - reference))) for name, fn in
               (("einsum as written", einsum_as_written), ("einsum optimize=True", einsum_optimized),
-               ("Conv2D", lambda: layer.forward(x, train=False)))}
+               ("Conv2D", lambda: layer.forward(x, train=False)),
+               ("Conv2D cells method", lambda: cells_layer.forward(x, train=False)))}
 
     # Plus the correctness run above; a second run only when the machine is not crawling.
     loop_reps = 0 if quick or first_loop_s > 2.5 else 1
@@ -149,9 +154,11 @@ def _seed_case(quick: bool, threads: int | None, worker: _TorchWorker | None) ->
         "nested loops": lambda: loop_conv_forward(x, w, b, sc["stride"]),
         "einsum as written": einsum_as_written, "einsum optimize=True": einsum_optimized,
         "Conv2D forward": lambda: layer.forward(x, train=False),
-        "Conv2D forward+backward": conv_fwd_bwd}
+        "Conv2D forward+backward": conv_fwd_bwd,
+        "Conv2D forward, cells method": lambda: cells_layer.forward(x, train=False)}
     reps = {"nested loops": loop_reps, "einsum as written": 5 if quick else 11,
-            "einsum optimize=True": fast, "Conv2D forward": fast, "Conv2D forward+backward": fast}
+            "einsum optimize=True": fast, "Conv2D forward": fast, "Conv2D forward+backward": fast,
+            "Conv2D forward, cells method": fast}
     if worker is not None:
         for op in ("forward", "forward+backward"):
             fns[f"torch {op}"] = lambda op=op: worker.time(f"seed {op}")

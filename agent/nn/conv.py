@@ -18,7 +18,16 @@ window view. This keeps that formulation and makes it fast:
    is one BLAS GEMM on a contiguous slice of the view. The weight gradient is the same view
    contracted with the output gradient (`einsum('rc,rf->cf', ...)` per cell); the input
    gradient scatters `grad @ kernel[i, j].T` back by adding shifted slices, one per cell.
-4. The batch is cut into chunks that worker threads process independently (NumPy releases
+4. Thin cells (few channels per cell, e.g. the seed article's 3-channel stride-2 layer, 12
+   per cell) make each per-cell GEMM too narrow for BLAS to run well. Such layers take the
+   "windows" path instead: the window view is built on the input itself, with each run of
+   K pixels along a kernel row viewed as one opaque K*itemsize-byte item, so
+   `windows[n, oy, ox, c, a]` is the K-pixel run (c, S*oy + a, S*ox .. S*ox + K - 1). One
+   copy of that view lays the windows out as a (positions, C*K*K) matrix and the contraction
+   `einsum('rk,kf->rf', windows, weights)` is a single GEMM with a deep inner dimension.
+   Backward: the weight gradient is `windows.T @ grad`, the input gradient scatters
+   `grad @ weights.T` back with one strided add per kernel offset.
+5. The batch is cut into chunks that worker threads process independently (NumPy releases
    the GIL), so copies and adds run on every core, not just the GEMMs; bias (plus an optional
    fused ReLU) is applied to each chunk while it is in cache.
 
@@ -45,6 +54,15 @@ from .parallel import ChunkRunner, default_threads
 DEFAULT_CHUNK_BYTES = 4 << 20
 #: Smallest chunk worth giving to a worker thread (small batches, e.g. acting, stay whole).
 MIN_CHUNK_BYTES = 1 << 20
+#: "auto" takes the windows path when a cell's channel run is shorter than this many bytes
+#: (float32: fewer than 32 channels per cell), since per-cell GEMMs are then too narrow...
+THIN_CELL_BYTES = 128
+#: ...and the window matrix is at most this many times the size of the input cells.
+MAX_WINDOW_BLOWUP = 16
+METHODS = ("auto", "cells", "windows")
+#: The windows path's working set per chunk is larger per image; 2-3 MB chunks measured best
+#: on the seed case (1.5 MB and 4 MB were 10-20 % slower).
+WINDOWS_CHUNK_BYTES = 2 << 20
 
 
 def conv_output_size(size: int, kernel_size: int, stride: int = 1, padding: int = 0) -> int:
@@ -70,8 +88,10 @@ class _Plan:
     shifts: tuple[tuple[int, int, int], ...]  # (i, j, flat row shift i*wc + j) per kernel cell
     tail: int       # largest shift: the last `tail` rows of a chunk have no window
     fp: int         # output channels computed: F, or F rounded up to whole SIMD vectors
-    path: str       # how cells are filled: "void" (NCHW, fast), "direct" or "padded"
+    path: str       # "windows" (see module doc, 4.), or how cells are filled: "void" (NCHW,
+                    # fast), "direct" or "padded"
     order: str      # channel order inside a cell: "cab" (void path) or "abc"
+    copy: bool = False  # windows path: the chunk is first copied into a padded NCHW image
 
 
 class Conv2D(Layer):
@@ -95,6 +115,9 @@ class Conv2D(Layer):
         input_scale: the layer computes conv(input_scale * x). Folded into the weights, so
             uint8 frames with input_scale=1/255 need no float copy of the batch.
         dtype: float32, or float64 for gradient checks.
+        method: "cells" (space-to-depth, one GEMM per kernel cell), "windows" (one copy of
+            the window view, one GEMM) or "auto": windows when cells would be thin. Same
+            results either way (up to float rounding); only speed differs.
     """
 
     param_names = ("weights", "bias")
@@ -103,7 +126,7 @@ class Conv2D(Layer):
                  padding: int = 0, *, rng: np.random.Generator, init: str = "he",
                  gain: float | None = None, activation: str | None = None,
                  needs_input_grad: bool = True, threads: int | None = None,
-                 input_scale: float = 1.0, dtype: Any = np.float32) -> None:
+                 input_scale: float = 1.0, dtype: Any = np.float32, method: str = "auto") -> None:
         for name, value, low in (("in_channels", in_channels, 1), ("num_kernels", num_kernels, 1),
                                  ("kernel_size", kernel_size, 1), ("stride", stride, 1),
                                  ("padding", padding, 0)):
@@ -111,6 +134,9 @@ class Conv2D(Layer):
                 raise ValueError(f"Conv2D {name} must be an integer >= {low}, got {value!r}.")
         if activation not in (None, "relu"):
             raise ValueError(f"Conv2D activation must be None or 'relu', got {activation!r}.")
+        if method not in METHODS:
+            raise ValueError(f"Conv2D method must be one of {', '.join(METHODS)}, got {method!r}.")
+        self.method = method
         self.in_channels, self.num_kernels = int(in_channels), int(num_kernels)
         self.kernel_size, self.stride, self.padding = int(kernel_size), int(stride), int(padding)
         self.activation = activation
@@ -157,6 +183,25 @@ class Conv2D(Layer):
         if oh < 1 or ow < 1:
             raise ValueError(f"{self!r} needs inputs of at least {k - 2 * p} x {k - 2 * p} pixels, "
                              f"got {h} x {w}.")
+        # OpenBLAS is ~1.5x faster when the GEMM's output width is a whole number of 64-byte
+        # vectors (15 -> 16 columns); pad with zero kernels when that wastes little.
+        f, lanes = self.num_kernels, 64 // self.dtype.itemsize
+        fp = -(-f // lanes) * lanes
+        fp = fp if fp - f <= f // 4 else f
+        itemsize = self.dtype.itemsize
+        method = self.method
+        if method == "auto":
+            thin = c * s * s * itemsize < THIN_CELL_BYTES
+            method = "windows" if thin and k * k <= MAX_WINDOW_BLOWUP * s * s else "cells"
+        if method == "windows":
+            # Runs of K pixels must be contiguous in the layer dtype: otherwise copy the chunk.
+            copy = p > 0 or not x.flags.c_contiguous or x.dtype != self.dtype
+            cw = c * k * k
+            image = c * (h + 2 * p) * (w + 2 * p) if copy else 0
+            per_image = (oh * ow * (2 * cw + 2 * fp) + 2 * image) * itemsize
+            chunk = self._chunk_size(n, per_image, min(self.chunk_bytes, WINDOWS_CHUNK_BYTES))
+            return _Plan(n, h, w, oh, ow, k, oh, ow, cw, chunk, -(-n // chunk), (), 0, fp,
+                         "windows", "abc", copy)
         kc = -(-k // s)
         hc, wc, cc = oh + kc - 1, ow + kc - 1, c * s * s
         if p == 0 and hc * s <= h and wc * s <= w:
@@ -164,21 +209,21 @@ class Conv2D(Layer):
             path, order = ("void", "cab") if void_ok else ("direct", "abc")
         else:
             path, order = "padded", "abc"
-        per_image = hc * wc * (2 * cc + 2 * self.num_kernels) * self.dtype.itemsize
-        chunk = max(1, min(n, self.chunk_bytes // per_image))
+        per_image = hc * wc * (2 * cc + 2 * self.num_kernels) * itemsize
+        chunk = self._chunk_size(n, per_image, self.chunk_bytes)
+        shifts = tuple((i, j, i * wc + j) for i in range(kc) for j in range(kc))
+        return _Plan(n, h, w, oh, ow, kc, hc, wc, cc, chunk, -(-n // chunk), shifts,
+                     shifts[-1][2], fp, path, order)
+
+    def _chunk_size(self, n: int, per_image: int, chunk_bytes: int) -> int:
+        """Images per chunk: about chunk_bytes of working set, enough chunks for the threads."""
+        chunk = max(1, min(n, chunk_bytes // per_image))
         if self.threads > 1:
             # At least two chunks per worker (a slow worker can be helped), unless chunks
             # would get so small that handing them to threads costs more than it saves.
             balanced = -(-n // (2 * self.threads))
             chunk = min(chunk, max(balanced, -(-MIN_CHUNK_BYTES // per_image)))
-        shifts = tuple((i, j, i * wc + j) for i in range(kc) for j in range(kc))
-        # OpenBLAS is ~1.5x faster when the GEMM's output width is a whole number of 64-byte
-        # vectors (15 -> 16 columns); pad with zero kernels when that wastes little.
-        f, lanes = self.num_kernels, 64 // self.dtype.itemsize
-        fp = -(-f // lanes) * lanes
-        fp = fp if fp - f <= f // 4 else f
-        return _Plan(n, h, w, oh, ow, kc, hc, wc, cc, int(chunk), -(-n // chunk), shifts,
-                     shifts[-1][2], fp, path, order)
+        return int(chunk)
 
     def _kernel_cells(self, order: str, fp: int) -> np.ndarray:
         """Weights rearranged to (kc*kc, C*S*S, fp): one (cell channels, F) matrix per kernel
@@ -276,6 +321,125 @@ class Conv2D(Layer):
         return as_strided(cells_flat, (rows, plan.kc, plan.kc, plan.cc),
                           (row, plan.wc * row, row, item), writeable=False)
 
+    # ------------------------------------------------------------------ windows path
+
+    def _kernel_matrix(self, fp: int) -> np.ndarray:
+        """Weights as one (C*K*K, fp) matrix, rows in (c, a, b) order like a window's pixels."""
+        f = self.num_kernels
+        wmat = np.zeros((self.weights[0].size, fp), self.dtype)
+        wmat[:, :f] = self.weights.reshape(f, -1).T
+        if self.input_scale != 1.0:
+            wmat *= self.input_scale
+        return wmat
+
+    def _window_image(self, plan: _Plan, x: np.ndarray, worker: int) -> np.ndarray:
+        """The chunk as contiguous (n, C, H + 2p, W + 2p) images in the layer dtype."""
+        if not plan.copy:
+            return x
+        p, n = self.padding, x.shape[0]
+        shape = (plan.chunk, self.in_channels, plan.h + 2 * p, plan.w + 2 * p)
+        img = self._scratch.get(f"wimg{worker}", shape, self.dtype, fill=0)[:n]
+        np.copyto(img[:, :, p:p + plan.h, p:p + plan.w], x, casting="unsafe")  # borders stay 0
+        return img
+
+    def _window_runs(self, plan: _Plan, img: np.ndarray) -> np.ndarray:
+        """Read-only window view (n, OH, OW, C, K) of K-pixel runs, each one opaque item.
+
+        runs[n, oy, ox, c, a] holds pixels (c, S*oy + a, S*ox ... S*ox + K - 1) of image n:
+        copying this view into a (n, OH, OW, C, K, K) array is im2col, done with one
+        K*itemsize-byte move per kernel row instead of K single-float gathers.
+        """
+        k, s = self.kernel_size, self.stride
+        sn, sc, sh, sw = img.strides
+        runs = np.ndarray((img.shape[0], plan.oh, plan.ow, self.in_channels, k),
+                          dtype=np.dtype((np.void, k * img.itemsize)), buffer=img,
+                          strides=(sn, s * sh, s * sw, sc, sh))
+        runs.flags.writeable = False
+        return runs
+
+    def _forward_windows(self, plan: _Plan, x: np.ndarray, train: bool) -> np.ndarray:
+        dt, fp, cw = self.dtype, plan.fp, plan.cc
+        wmat = self._kernel_matrix(fp)
+        bias = np.zeros(fp, dt)
+        bias[:self.num_kernels] = self.bias
+        out = np.empty((plan.n, plan.oh, plan.ow, fp), dt)
+        positions = plan.oh * plan.ow
+        saved = self._scratch.get("saved_windows", (plan.n * positions, cw), dt) if train else None
+        relu = self.activation == "relu"
+        item = np.dtype((np.void, self.kernel_size * dt.itemsize))
+
+        def task(k: int, worker: int) -> None:
+            s0, s1 = k * plan.chunk, min(plan.n, (k + 1) * plan.chunk)
+            if saved is not None:
+                windows = saved[s0 * positions:s1 * positions]
+            else:
+                windows = self._scratch.get(f"windows{worker}", (plan.chunk * positions, cw), dt)
+                windows = windows[:(s1 - s0) * positions]
+            runs = self._window_runs(plan, self._window_image(plan, x[s0:s1], worker))
+            np.copyto(windows.view(item).reshape(runs.shape), runs)
+            of = out[s0:s1].reshape(-1, fp)
+            np.matmul(windows, wmat, out=of)  # einsum('rk,kf->rf', windows, weights)
+            of += bias
+            if relu:
+                np.maximum(of, 0, out=of)
+
+        self._runner.run(task, plan.chunks)
+        valid = out[..., :self.num_kernels]
+        if train:
+            self._saved = (plan, saved, valid if relu else None)
+        return valid.transpose(0, 3, 1, 2)
+
+    def _backward_windows(self, plan: _Plan, saved: np.ndarray, relu_out: np.ndarray | None,
+                          grad_out: np.ndarray) -> np.ndarray | None:
+        dt, fp, cw = self.dtype, plan.fp, plan.cc
+        f, c, k, s, p = self.num_kernels, self.in_channels, self.kernel_size, self.stride, self.padding
+        gh = grad_out.transpose(0, 2, 3, 1)  # channels-last view
+        wmat_t = self._kernel_matrix(fp).T if self.needs_input_grad else None
+        gweight_parts = np.empty((plan.chunks, cw, fp), dt)
+        gbias_parts = np.empty((plan.chunks, fp), dt)
+        positions = plan.oh * plan.ow
+        ones = self._scratch.get("ones", (plan.chunk * positions,), dt, fill=1)
+        grad_in = np.zeros((plan.n, c, plan.h, plan.w), dt) if self.needs_input_grad else None
+        hp, wp = plan.h + 2 * p, plan.w + 2 * p
+
+        def task(idx: int, worker: int) -> None:
+            s0, s1 = idx * plan.chunk, min(plan.n, (idx + 1) * plan.chunk)
+            n = s1 - s0
+            # Padding kernels' gradient columns stay zero across calls.
+            g4 = self._scratch.get(f"wgrad{worker}", (plan.chunk, plan.oh, plan.ow, fp), dt, fill=0)[:n]
+            gv = g4[..., :f]
+            if relu_out is None:
+                np.copyto(gv, gh[s0:s1], casting="same_kind")
+            else:
+                np.multiply(gh[s0:s1], relu_out[s0:s1] > 0, out=gv, casting="same_kind")
+            g = g4.reshape(-1, fp)
+            np.matmul(ones[:g.shape[0]], g, out=gbias_parts[idx])
+            windows = saved[s0 * positions:s1 * positions]
+            np.matmul(windows.T, g, out=gweight_parts[idx])  # einsum('rk,rf->kf', windows, grad)
+            if grad_in is None:
+                return
+            gwin = self._scratch.get(f"gwindows{worker}", (plan.chunk * positions, cw), dt)[:n * positions]
+            np.matmul(g, wmat_t, out=gwin)
+            g6 = gwin.reshape(n, plan.oh, plan.ow, c, k, k).transpose(0, 3, 1, 2, 4, 5)
+            if p == 0:
+                gimg = grad_in[s0:s1]  # arrives zeroed
+            else:
+                gimg = self._scratch.get(f"gwimg{worker}", (plan.chunk, c, hp, wp), dt)[:n]
+                gimg[...] = 0
+            # Each window adds back where it read: one strided add per kernel offset (a, b).
+            rows, cols = s * (plan.oh - 1) + 1, s * (plan.ow - 1) + 1
+            for a in range(k):
+                for b in range(k):
+                    target = gimg[:, :, a:a + rows:s, b:b + cols:s]
+                    np.add(target, g6[..., a, b], out=target)
+            if p:
+                grad_in[s0:s1] = gimg[:, :, p:p + plan.h, p:p + plan.w]
+
+        self._runner.run(task, plan.chunks)
+        self.grad_weights[...] = (gweight_parts.sum(axis=0)[:, :f].T * self.input_scale).reshape(self.weights.shape)
+        self.grad_bias[...] = gbias_parts.sum(axis=0)[:f]
+        return grad_in
+
     # ------------------------------------------------------------------ forward / backward
 
     def forward(self, x: np.ndarray, train: bool = True) -> np.ndarray:
@@ -285,6 +449,8 @@ class Conv2D(Layer):
         for `backward`; with train=False nothing is kept and earlier saved state is untouched.
         """
         plan = self._plan(x)
+        if plan.path == "windows":
+            return self._forward_windows(plan, x, train)
         dt, f, cc = self.dtype, plan.fp, plan.cc
         kernel = self._kernel_cells(plan.order, f)
         bias = self.bias if f == self.num_kernels else np.pad(self.bias, (0, f - self.num_kernels))
@@ -334,6 +500,8 @@ class Conv2D(Layer):
         if grad_out.shape != (plan.n, self.num_kernels, plan.oh, plan.ow):
             raise ValueError(f"{self!r}.backward expects a gradient of shape "
                              f"{(plan.n, self.num_kernels, plan.oh, plan.ow)}, got {grad_out.shape}.")
+        if plan.path == "windows":
+            return self._backward_windows(plan, saved_cells, relu_out, grad_out)
         dt, f, cc = self.dtype, plan.fp, plan.cc
         gh = grad_out.transpose(0, 2, 3, 1)  # channels-last view
         kernel = self._kernel_cells(plan.order, f) if self.needs_input_grad else None

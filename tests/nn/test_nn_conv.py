@@ -47,9 +47,12 @@ def test_loop_reference_is_right_on_a_hand_example():
     assert out[0, 0].tolist() == [[0 + 1 + 4 + 5, 2 + 3 + 6 + 7], [8 + 9 + 12 + 13, 10 + 11 + 14 + 15]]
 
 
+METHODS = ["cells", "windows"]  # both ways Conv2D computes ("auto" picks one per shape)
+
+
 def check_against_loops(rng, n, c, f, k, stride, padding, h, w, layout="nchw", chunk_bytes=None,
-                        needs_input_grad=True, relu=False):
-    layer = Conv2D(c, f, k, stride, padding, rng=rng, dtype=np.float64,
+                        needs_input_grad=True, relu=False, method="auto"):
+    layer = Conv2D(c, f, k, stride, padding, rng=rng, dtype=np.float64, method=method,
                    needs_input_grad=needs_input_grad, activation="relu" if relu else None)
     layer.bias[...] = rng.standard_normal(f)
     if chunk_bytes is not None:
@@ -91,19 +94,32 @@ CASES = [
 ]
 
 
+@pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("layout", ["nchw", "nhwc"])
 @pytest.mark.parametrize("case", CASES)
-def test_conv_matches_loops(case, layout):
+def test_conv_matches_loops(case, layout, method):
     rng = np.random.default_rng(sum(case))
-    check_against_loops(rng, *case, layout=layout)
+    check_against_loops(rng, *case, layout=layout, method=method)
 
 
-def test_conv_chunks_and_fused_relu_and_no_input_grad():
+@pytest.mark.parametrize("method", METHODS)
+def test_conv_chunks_and_fused_relu_and_no_input_grad(method):
     rng = np.random.default_rng(7)
     # chunk_bytes=1 forces one image per chunk; 5 images exercise a ragged batch too.
-    check_against_loops(rng, 5, 2, 3, 4, 2, 0, 10, 12, chunk_bytes=1)
-    check_against_loops(rng, 5, 2, 3, 4, 2, 1, 10, 12, chunk_bytes=20000, relu=True)
-    check_against_loops(rng, 3, 2, 3, 8, 4, 0, 16, 16, needs_input_grad=False, relu=True)
+    check_against_loops(rng, 5, 2, 3, 4, 2, 0, 10, 12, chunk_bytes=1, method=method)
+    check_against_loops(rng, 5, 2, 3, 4, 2, 1, 10, 12, chunk_bytes=20000, relu=True, method=method)
+    check_against_loops(rng, 3, 2, 3, 8, 4, 0, 16, 16, needs_input_grad=False, relu=True, method=method)
+
+
+def test_auto_method_takes_windows_only_for_thin_cells():
+    rng = np.random.default_rng(0)
+    seed_layer = Conv2D(3, 15, 4, 2, rng=rng)      # 3 channels x 2 x 2 = 12 per cell: thin
+    agent_layer = Conv2D(16, 32, 4, 2, rng=rng)    # 64 per cell
+    x_seed, x_agent = np.zeros((2, 3, 50, 50), np.float32), np.zeros((2, 16, 11, 11), np.float32)
+    assert seed_layer._plan(x_seed).path == "windows"
+    assert agent_layer._plan(x_agent).path != "windows"
+    with pytest.raises(ValueError, match="method"):
+        Conv2D(3, 4, 3, rng=rng, method="fft")
 
 
 @settings(max_examples=30, deadline=None)
@@ -118,12 +134,14 @@ def test_conv_matches_loops_on_random_shapes(data):
     layout = data.draw(st.sampled_from(["nchw", "nhwc"]), label="layout")
     seed = data.draw(st.integers(0, 2**32 - 1), label="seed")
     check_against_loops(np.random.default_rng(seed), n, c, f, k, stride, padding, h, w, layout=layout,
-                        chunk_bytes=data.draw(st.sampled_from([1, 1 << 20]), label="chunk_bytes"))
+                        chunk_bytes=data.draw(st.sampled_from([1, 1 << 20]), label="chunk_bytes"),
+                        method=data.draw(st.sampled_from(METHODS), label="method"))
 
 
-def test_uint8_input_equals_float_input():
+@pytest.mark.parametrize("method", METHODS)
+def test_uint8_input_equals_float_input(method):
     rng = np.random.default_rng(3)
-    layer = Conv2D(2, 4, 8, 4, rng=rng)
+    layer = Conv2D(2, 4, 8, 4, rng=rng, method=method)
     frames = rng.integers(0, 256, size=(3, 2, 24, 32), dtype=np.uint8)
     a = layer.forward(frames)
     b = layer.forward(frames.astype(np.float32))
@@ -131,11 +149,13 @@ def test_uint8_input_equals_float_input():
     np.testing.assert_array_equal(a, b)
 
 
-def test_input_scale_folds_into_the_weights():
+@pytest.mark.parametrize("method", METHODS)
+def test_input_scale_folds_into_the_weights(method):
     rng = np.random.default_rng(4)
     frames = rng.integers(0, 256, size=(3, 2, 24, 32), dtype=np.uint8)
-    scaled = Conv2D(2, 4, 4, 2, rng=np.random.default_rng(0), input_scale=1 / 255, dtype=np.float64)
-    plain = Conv2D(2, 4, 4, 2, rng=np.random.default_rng(0), dtype=np.float64)
+    scaled = Conv2D(2, 4, 4, 2, rng=np.random.default_rng(0), input_scale=1 / 255, dtype=np.float64,
+                    method=method)
+    plain = Conv2D(2, 4, 4, 2, rng=np.random.default_rng(0), dtype=np.float64, method=method)
     y = scaled.forward(frames)
     np.testing.assert_allclose(y, plain.forward(frames / 255.0), rtol=1e-12)
     g = rng.standard_normal(y.shape)
@@ -161,12 +181,14 @@ def test_output_shape_and_errors():
         Conv2D(2, 3, 3, rng=np.random.default_rng(0)).backward(np.zeros((1, 3, 1, 1), np.float32))
 
 
-def test_results_do_not_depend_on_threads_or_chunking():
+@pytest.mark.parametrize("method", METHODS)
+def test_results_do_not_depend_on_threads_or_chunking(method):
     rng = np.random.default_rng(11)
     x = rng.standard_normal((9, 3, 21, 19)).astype(np.float32)
     results = []
     for threads, chunk_bytes in ((1, 1 << 30), (1, 1), (2, 1), (3, 1)):
-        layer = Conv2D(3, 4, 4, 2, 1, rng=np.random.default_rng(0), activation="relu", threads=threads)
+        layer = Conv2D(3, 4, 4, 2, 1, rng=np.random.default_rng(0), activation="relu", threads=threads,
+                       method=method)
         layer.chunk_bytes = chunk_bytes
         y = layer.forward(x)
         gx = layer.backward(np.ones_like(y))
