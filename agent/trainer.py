@@ -77,7 +77,7 @@ class TrainConfig:
     asteroid_reward: float = field(default=0.2, **_help("reward for an asteroid shot (a kill is 1)"))
     match_time_limit_s: float = field(default=60.0, **_help("training matches end in a draw after this"))
     snapshot_every: int = field(default=20, **_help("updates between frozen snapshots in the league"))
-    max_snapshots: int = field(default=6, **_help("snapshots kept in the league"))
+    max_snapshots: int = field(default=2, **_help("snapshots kept in the league (few: the aimbot gets more matches)"))
     league_bots: str = field(default="idle,random,rookie,aimbot", **_help("scripted opponents in the league"))
     learner_process: bool = field(default=True, **_help(
         "learn in a second process while the next rollout is played (uses two cores)"))
