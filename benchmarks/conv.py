@@ -9,6 +9,9 @@ times one job per request, so its runs alternate with the matching NumPy runs.
 1. Seed case: 64 images 3 x 50 x 50, 15 kernels 4 x 4, stride 2 (the article measured 1.23 s
    for its loops). Rows: correct nested loops; the article's einsum as written
    (optimize=False); the same einsum with optimize=True; Conv2D forward and forward+backward.
+
+Each timed turn of a variant is a block of back-to-back calls lasting about 50 ms (one call
+for the slow ones), the way the article's %timeit measured; the median over turns is reported.
 2. Agent network at its training batch: each layer, then the whole net forward (acting path)
    and forward+backward (one PPO minibatch step without the optimizer).
 """
@@ -47,30 +50,53 @@ DEFAULT_LAYERS: tuple[tuple, ...] = _policy_layers()
 #: The agent's observation: (frames x views, height, width).
 DEFAULT_INPUT: tuple[int, int, int] = ObservationConfig().shape
 DEFAULT_BATCH = 512
+BLOCK_S = 0.05  # seconds of back-to-back calls per timed turn (see _interleaved)
+# After a multi-threaded call, OpenBLAS's idle threads spin for 2**28 TSC cycles (117 ms at
+# 2.3 GHz; OPENBLAS_THREAD_TIMEOUT) before they sleep, and whatever runs next shares the
+# cores with them: Conv2D's own worker threads measured 1.5x slower right after a threaded
+# einsum. So such variants are followed by a pause, then by a single-threaded variant.
+BLAS_IDLE_S = 0.15
+
 SEED_CASE = {"batch": 64, "channels": 3, "size": 50, "kernels": 15, "kernel": 4, "stride": 2}
 
 
 # ---------------------------------------------------------------------------- timing
 
 def _interleaved(fns: dict[str, Callable[[], Any]], repeats: dict[str, int] | int,
-                 warmup: int = 1, budget_s: float = 3.0) -> dict[str, list[float]]:
+                 warmup: int = 1, budget_s: float = 3.0, block_s: float = BLOCK_S,
+                 idle_after: frozenset[str] = frozenset()) -> dict[str, list[float]]:
     """Seconds per call of each fn, measured round-robin (so drifting load hits all alike).
 
+    Each turn of a fn is a block of back-to-back calls lasting about block_s (one call when
+    a call takes longer) and yields the block's mean, as timeit and PyTorch's
+    blocked_autorange measure: a millisecond kernel timed once after the other variants ran
+    mostly measures cold caches and cores waking up (a 2 ms Conv2D measured 1.5x slower
+    right after a pause), where a network calling its layers over and over runs warm.
+    After a turn of a fn named in idle_after (one using multi-threaded BLAS), the run pauses
+    BLAS_IDLE_S so that its BLAS threads have stopped spinning before the next fn runs.
     A fn that returns a float reports its own time in seconds (PyTorch jobs timed in their
     process). Each fn stops early once its warm-up and measured runs add up to budget_s (it
     is always measured once), which bounds the time a slow variant takes on a busy machine.
     """
     reps = repeats if isinstance(repeats, dict) else {k: repeats for k in fns}
     spent = {k: 0.0 for k in fns}
+    fastest = {k: float("inf") for k in fns}
     for name, fn in fns.items():
         for _ in range(min(warmup, reps[name])):
-            spent[name] += _timed(fn)
+            t = _timed(fn)
+            spent[name] += t
+            fastest[name] = min(fastest[name], t)
     times: dict[str, list[float]] = {k: [] for k in fns}
     for r in range(max(reps.values())):
         for name, fn in fns.items():
             if r < reps[name] and (r == 0 or spent[name] < budget_s):
-                times[name].append(_timed(fn))
-                spent[name] += times[name][-1]
+                calls = max(1, int(block_s / fastest[name])) if fastest[name] < block_s else 1
+                block = [_timed(fn) for _ in range(calls)]
+                times[name].append(sum(block) / calls)
+                spent[name] += sum(block)
+                fastest[name] = min(fastest[name], *block)
+                if name in idle_after:
+                    time.sleep(BLAS_IDLE_S)
     return times
 
 
@@ -149,10 +175,10 @@ def _seed_case(quick: bool, threads: int | None, worker: _TorchWorker | None) ->
 
     # Plus the correctness run above; a second run only when the machine is not crawling.
     loop_reps = 0 if quick or first_loop_s > 2.5 else 1
-    fast = 15 if quick else 41
+    fast = 9 if quick else 21
     fns: dict[str, Callable[[], Any]] = {
         "nested loops": lambda: loop_conv_forward(x, w, b, sc["stride"]),
-        "einsum as written": einsum_as_written, "einsum optimize=True": einsum_optimized,
+        "einsum optimize=True": einsum_optimized, "einsum as written": einsum_as_written,
         "Conv2D forward": lambda: layer.forward(x, train=False),
         "Conv2D forward+backward": conv_fwd_bwd,
         "Conv2D forward, cells method": lambda: cells_layer.forward(x, train=False)}
@@ -163,12 +189,14 @@ def _seed_case(quick: bool, threads: int | None, worker: _TorchWorker | None) ->
         for op in ("forward", "forward+backward"):
             fns[f"torch {op}"] = lambda op=op: worker.time(f"seed {op}")
             reps[f"torch {op}"] = fast
-    times = _interleaved(fns, reps, warmup=0)
+    times = _interleaved(fns, reps, warmup=0, idle_after=frozenset({"einsum optimize=True"}))
     times["nested loops"].append(first_loop_s)  # the correctness run counts too
     torch_ms = {f"seed {op}": _median_ms(times.pop(f"torch {op}")) for op in ("forward", "forward+backward")
                 if f"torch {op}" in times}
+    order = ["nested loops", "einsum as written", "einsum optimize=True"]  # the article's order
     rows = [{"name": name, "op": "forward+backward" if "backward" in name else "forward",
-             "median_ms": _median_ms(t), "runs": len(t)} for name, t in times.items()]
+             "median_ms": _median_ms(times[name]), "runs": len(times[name])}
+            for name in order + [n for n in times if n not in order]]
     return {"config": dict(sc), "rows": rows, "max_abs_error_vs_loops": errors, "torch_ms": torch_ms}
 
 
@@ -269,7 +297,8 @@ def _agent_net(layers: Sequence[tuple], input_shape: tuple[int, int, int], batch
             if job and f"torch {job}" not in paired:
                 paired[f"torch {job}"] = lambda job=job: worker.time(job)
         fns = paired
-    times = _interleaved(fns, 3 if quick else 7, warmup=1)
+    times = _interleaved(fns, 3 if quick else 7, warmup=1,
+                         idle_after=frozenset({"net forward+backward, threads=1 + 2 BLAS threads"}))
     torch_ms = {name[6:]: _median_ms(times.pop(name)) for name in list(times) if name.startswith("torch ")}
     rows = [{"name": name, "median_ms": _median_ms(t), "runs": len(t)} for name, t in times.items()]
     return {"batch": batch, "input_shape": list(input_shape), "layers": [list(s) for s in layers],

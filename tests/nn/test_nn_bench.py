@@ -32,3 +32,27 @@ def test_default_benchmark_network_is_the_policy_shape():
     assert y.shape == (2, 19)
     unfused = build_net(DEFAULT_LAYERS, DEFAULT_INPUT, np.random.default_rng(0), fuse_relu=False)
     assert len(unfused) == 8
+
+
+def test_interleaved_timing_runs_blocks_of_calls_and_reports_their_mean():
+    from benchmarks.conv import _interleaved
+
+    calls = {"fast": 0, "slow": 0}
+
+    def job(name: str, seconds: float):
+        def run() -> float:  # reports its own time, as the PyTorch worker's jobs do
+            calls[name] += 1
+            return seconds
+        return run
+
+    times = _interleaved({"fast": job("fast", 0.01), "slow": job("slow", 0.2)}, repeats=4,
+                         warmup=0, budget_s=100.0, block_s=0.05)
+    # First turn: one call (nothing known yet); then blocks of 0.05 / 0.01 = 5 calls.
+    assert calls == {"fast": 1 + 3 * 5, "slow": 4}
+    assert times == {"fast": [0.01] * 4, "slow": [0.2] * 4}
+    # A variant stops once its calls add up to the budget (after at least one turn).
+    calls.update(fast=0, slow=0)
+    times = _interleaved({"fast": job("fast", 0.01), "slow": job("slow", 0.2)}, repeats=4,
+                         warmup=1, budget_s=0.3, block_s=0.05)
+    assert len(times["slow"]) == 1 and calls["slow"] == 2
+    assert len(times["fast"]) == 4
