@@ -9,11 +9,11 @@ times one job per request, so its runs alternate with the matching NumPy runs.
 1. Seed case: 64 images 3 x 50 x 50, 15 kernels 4 x 4, stride 2 (the article measured 1.23 s
    for its loops). Rows: correct nested loops; the article's einsum as written
    (optimize=False); the same einsum with optimize=True; Conv2D forward and forward+backward.
+2. Agent network at its training batch: each layer, then the whole net forward (acting path)
+   and forward+backward (one PPO minibatch step without the optimizer).
 
 Each timed turn of a variant is a block of back-to-back calls lasting about 50 ms (one call
 for the slow ones), the way the article's %timeit measured; the median over turns is reported.
-2. Agent network at its training batch: each layer, then the whole net forward (acting path)
-   and forward+backward (one PPO minibatch step without the optimizer).
 """
 
 from __future__ import annotations
@@ -54,7 +54,8 @@ BLOCK_S = 0.05  # seconds of back-to-back calls per timed turn (see _interleaved
 # After a multi-threaded call, OpenBLAS's idle threads spin for 2**28 TSC cycles (117 ms at
 # 2.3 GHz; OPENBLAS_THREAD_TIMEOUT) before they sleep, and whatever runs next shares the
 # cores with them: Conv2D's own worker threads measured 1.5x slower right after a threaded
-# einsum. So such variants are followed by a pause, then by a single-threaded variant.
+# einsum. So such variants are followed by a pause (in the seed case, and then by the
+# single-threaded article einsum).
 BLAS_IDLE_S = 0.15
 
 SEED_CASE = {"batch": 64, "channels": 3, "size": 50, "kernels": 15, "kernel": 4, "stride": 2}
@@ -90,7 +91,7 @@ def _interleaved(fns: dict[str, Callable[[], Any]], repeats: dict[str, int] | in
     for r in range(max(reps.values())):
         for name, fn in fns.items():
             if r < reps[name] and (r == 0 or spent[name] < budget_s):
-                calls = max(1, int(block_s / fastest[name])) if fastest[name] < block_s else 1
+                calls = max(1, int(block_s / fastest[name]))  # 1 while unknown (inf) or slow
                 block = [_timed(fn) for _ in range(calls)]
                 times[name].append(sum(block) / calls)
                 spent[name] += sum(block)
@@ -288,7 +289,8 @@ def _agent_net(layers: Sequence[tuple], input_shape: tuple[int, int, int], batch
     fns["net forward+backward, 1 thread"] = one_thread
     fns["net forward+backward, separate ReLU layers"] = fwd_bwd(unfused)
     fns["net forward+backward, uint8 frames in (input_scale)"] = fwd_bwd(from_frames, frames)
-    fns["net forward+backward, threads=1 + 2 BLAS threads"] = serial_fb
+    blas_threaded = "net forward+backward, threads=1 + 2 BLAS threads"
+    fns[blas_threaded] = serial_fb
     if worker is not None:  # each PyTorch job right after its NumPy counterpart
         paired: dict[str, Callable[[], Any]] = {}
         for name, fn in fns.items():
@@ -297,8 +299,7 @@ def _agent_net(layers: Sequence[tuple], input_shape: tuple[int, int, int], batch
             if job and f"torch {job}" not in paired:
                 paired[f"torch {job}"] = lambda job=job: worker.time(job)
         fns = paired
-    times = _interleaved(fns, 3 if quick else 7, warmup=1,
-                         idle_after=frozenset({"net forward+backward, threads=1 + 2 BLAS threads"}))
+    times = _interleaved(fns, 3 if quick else 7, warmup=1, idle_after=frozenset({blas_threaded}))
     torch_ms = {name[6:]: _median_ms(times.pop(name)) for name in list(times) if name.startswith("torch ")}
     rows = [{"name": name, "median_ms": _median_ms(t), "runs": len(t)} for name, t in times.items()]
     return {"batch": batch, "input_shape": list(input_shape), "layers": [list(s) for s in layers],
@@ -513,17 +514,17 @@ def format_table(result: dict) -> str:
     loops, einsum = seed["nested loops"]["median_ms"], seed["einsum as written"]["median_ms"]
     lines += ["", f"Seed case: {cfg['batch']} x {cfg['channels']} x {cfg['size']} x {cfg['size']}, "
               f"{cfg['kernels']} kernels {cfg['kernel']}x{cfg['kernel']}, stride {cfg['stride']}",
-              f"{'implementation':<28}{'op':<18}{'median ms':>11}{'runs':>6}{'vs loops':>10}"
+              f"{'implementation':<30}{'op':<18}{'median ms':>11}{'runs':>6}{'vs loops':>10}"
               f"{'vs einsum':>11}{'/ torch':>9}"]
     for r in sc["rows"]:
         t = torch_rows.get(f"seed {r['op']}") if r["name"].startswith("Conv2D") else None
-        lines.append(f"{r['name']:<28}{r['op']:<18}{r['median_ms']:>11.3f}{r['runs']:>6}"
+        lines.append(f"{r['name']:<30}{r['op']:<18}{r['median_ms']:>11.3f}{r['runs']:>6}"
                      f"{loops / r['median_ms']:>9.0f}x{einsum / r['median_ms']:>10.1f}x"
                      + (f"{r['median_ms'] / t:>8.2f}x" if t else f"{'':>9}"))
     if torch_rows:
         for op in ("forward", "forward+backward"):
             t = torch_rows[f"seed {op}"]
-            lines.append(f"{'torch conv2d':<28}{op:<18}{t:>11.3f}{'':>6}{loops / t:>9.0f}x"
+            lines.append(f"{'torch conv2d':<30}{op:<18}{t:>11.3f}{'':>6}{loops / t:>9.0f}x"
                          f"{einsum / t:>10.1f}x{1:>8.2f}x")
     errs = ", ".join(f"{k} {v:.1e}" for k, v in sc["max_abs_error_vs_loops"].items())
     lines.append(f"max |difference| from loops: {errs}")
