@@ -116,8 +116,8 @@ def test_dense_split_across_threads_matches_plain_matmuls():
     y = layer.forward(x)
     gx = layer.backward(g)
     z = x @ layer.weights + layer.bias
-    np.testing.assert_allclose(y, np.maximum(z, 0), rtol=1e-12)
+    np.testing.assert_allclose(y, np.maximum(z, 0), rtol=1e-12, atol=1e-12)
     g_eff = g * (z > 0)
-    np.testing.assert_allclose(layer.grad_weights, x.T @ g_eff, rtol=1e-10)
+    np.testing.assert_allclose(layer.grad_weights, x.T @ g_eff, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(layer.grad_bias, g_eff.sum(axis=0), rtol=1e-10)
-    np.testing.assert_allclose(gx, g_eff @ layer.weights.T, rtol=1e-10)
+    np.testing.assert_allclose(gx, g_eff @ layer.weights.T, rtol=1e-10, atol=1e-12)
