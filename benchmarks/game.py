@@ -11,7 +11,7 @@ import statistics
 import time
 
 from game.bots import BOTS
-from game.match import match_seeds
+from game.seeding import match_seeds
 from game.world import World
 
 

@@ -46,6 +46,7 @@ from game.bots import BOTS
 from game.controllers import Controller, as_controller
 from game.observation import ObservationConfig, ObservationRenderer
 from game.rules import DEFAULT_RULES, Rules
+from game.seeding import derive_seed
 from game.spaces import Box, Discrete
 from game.world import World
 
@@ -65,11 +66,6 @@ class RewardConfig:
     kill: float = 1.0  # the opponent's ship destroyed, by any cause (as the score counts it)
     death: float = -1.0  # the own ship destroyed
     asteroid: float = 0.2  # an asteroid shot
-
-
-def derive_seed(*words: int) -> int:
-    """A 32-bit seed from integers, by NumPy's SeedSequence (well mixed, stable across versions)."""
-    return int(np.random.SeedSequence([int(w) & 0xFFFFFFFFFFFFFFFF for w in words]).generate_state(1)[0])
 
 
 def match_info(world: World) -> dict[str, Any]:

@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Callable
 
-import numpy as np
 
 from game.controllers import Controller
 from game.rules import DEFAULT_RULES, Rules
+from game.seeding import match_seeds
 from game.world import World
 
 
@@ -27,12 +27,6 @@ class MatchResult:
     timed_out: bool
     scores: tuple[int, int]
     lives: tuple[int, int]
-
-
-def match_seeds(seed: int, index: int) -> tuple[int, int, int]:
-    """The (world, player 1, player 2) seeds of match ``index`` of a series seeded with ``seed``."""
-    words = np.random.SeedSequence([seed, index]).generate_state(3)
-    return int(words[0]), int(words[1]), int(words[2])
 
 
 def play_match(

@@ -11,7 +11,7 @@ from game.app.play import MatchScene, MatchSetup
 from game.app.screenshot import save_screenshot
 from game.bots import BOTS
 from game.controllers import CheckedController, ControllerError
-from game.match import match_seeds
+from game.seeding import match_seeds
 from game.render import BACKGROUND
 from game.world import World
 

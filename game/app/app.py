@@ -15,7 +15,6 @@ import os
 import warnings
 from typing import Callable
 
-import numpy as np
 import pygame
 
 from game.app.hud import Hud
@@ -24,14 +23,10 @@ from game.app.menu import MenuScene, Opponent
 from game.app.play import MakeController, MatchScene, MatchSetup, build_controllers
 from game.app.sound import Sounds
 from game.controllers import Controller, ControllerError
+from game.seeding import fresh_seed
 from game.world import World
 
 Scene = MenuScene | MatchScene
-
-
-def fresh_seed() -> int:
-    """A seed from the operating system's entropy, for when the user gives none."""
-    return int(np.random.SeedSequence().generate_state(1)[0])
 
 
 def open_window(fullscreen: bool = False, size: tuple[int, int] = WINDOW_SIZE, title: str = TITLE) -> pygame.Surface:

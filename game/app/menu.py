@@ -32,7 +32,7 @@ from game.app.layout import (
     dim,
 )
 from game.bots import AimBot
-from game.match import match_seeds
+from game.seeding import match_seeds
 from game.render import Effects, WorldRenderer
 from game.world import World
 

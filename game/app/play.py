@@ -27,7 +27,7 @@ from game.app.keyboard import KeyboardController
 from game.app.layout import ARENA_RECT
 from game.app.sound import Sounds
 from game.controllers import Controller, ControllerError, close_controller, controller_status, session_question
-from game.match import match_seeds
+from game.seeding import match_seeds
 from game.render import Effects, WorldRenderer
 from game.rules import DEFAULT_RULES, Rules
 from game.world import World
