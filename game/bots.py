@@ -16,6 +16,12 @@ or swapping a bot never changes how the match itself unfolds for the same action
   keeps its distance and backs away from asteroids in its path.
 - ``rookie``: the aimbot with a slower reaction and a shakier aim.
 - ``sniper``: the aimbot keeping far away (500-700 px); the learning agent never trains against it.
+- ``rusher``: the aimbot closing to point-blank range (60-160 px): it visits ships that camp.
+- ``dodger``: the aimbot that flies across the enemy's line of fire whenever it is aimed at.
+- ``sprayer``: the aimbot sweeping its aim across the enemy and firing all the time.
+
+The robust-opponent work keeps a *held-out* set of further styles in ``benchmarks/heldout.py``
+that no training run may meet; see there.
 """
 
 from __future__ import annotations
@@ -271,6 +277,73 @@ class SniperBot(AimBot):
         super().__init__(far_px=700.0, near_px=500.0)
 
 
+class RusherBot(AimBot):
+    """The aimbot at point-blank range: it closes to 60-160 px and fights there, so a ship that
+    waits in a corner or by a wall gets visited."""
+
+    name = "rusher"
+
+    def __init__(self) -> None:
+        super().__init__(far_px=160.0, near_px=60.0, reaction_s=0.25)
+
+
+class DodgerBot(AimBot):
+    """The aimbot that gets out of the line of fire: when the enemy points at it (within 12
+    degrees) it turns across that line and flies on, and only then turns back to shoot."""
+
+    name = "dodger"
+
+    def __init__(self) -> None:
+        super().__init__(far_px=500.0, near_px=250.0, reaction_s=0.25)
+        self._evading = 0
+
+    def reset(self, seed: int | None = None) -> None:
+        super().reset(seed)
+        self._evading = 0
+
+    def state_dict(self) -> dict:
+        return {**super().state_dict(), "evading": self._evading}
+
+    def load_state_dict(self, state: dict) -> None:
+        super().load_state_dict(state)
+        self._evading = state["evading"]
+
+    def act(self, world: World, player: int) -> int:
+        action = super().act(world, player)
+        me, foe = world.ships[player], world.ships[1 - player]
+        if not (me.alive and foe.alive):
+            return action
+        bearing = math.atan2(me.y - foe.y, me.x - foe.x)
+        if abs(_wrap(bearing - foe.heading)) < 0.21 and self._evading == 0:
+            self._evading = world.rules.ticks(0.4)
+        if self._evading > 0:
+            self._evading -= 1
+            # fly across the enemy's line of fire: turn until heading is perpendicular to it
+            across = _wrap(bearing + math.pi / 2 - me.heading)
+            turn = TURN_RIGHT if across > 0.1 else TURN_LEFT if across < -0.1 else TURN_NONE
+            return encode(THRUST_FORWARD, turn, action % 2 == 1)
+        return action
+
+
+class SprayerBot(AimBot):
+    """Holds the trigger: it sweeps its aim back and forth across the enemy (about 15 degrees
+    either side) and fires whenever the gun is ready, the way a nervous player sprays."""
+
+    name = "sprayer"
+
+    def __init__(self) -> None:
+        super().__init__(far_px=450.0, near_px=200.0, reaction_s=0.3)
+
+    def act(self, world: World, player: int) -> int:
+        action = super().act(world, player)
+        me = world.ships[player]
+        if not me.alive:
+            return action
+        self._noise = 0.26 * math.sin(world.tick * TAU / 90.0)  # a 1.5 s sweep
+        thrust, turn = action // 6, (action // 2) % 3
+        return encode(thrust, turn, me.cooldown <= 1)
+
+
 def _intercept_time(dx: float, dy: float, vx: float, vy: float, speed: float) -> float:
     """Seconds until a projectile of ``speed`` fired now meets a target at (dx, dy) moving (vx, vy).
 
@@ -297,4 +370,7 @@ BOTS = {
     "rookie": RookieBot,
     "aimbot": AimBot,
     "sniper": SniperBot,
+    "rusher": RusherBot,
+    "dodger": DodgerBot,
+    "sprayer": SprayerBot,
 }
