@@ -1,6 +1,7 @@
 """The opponent league: who the learning agent plays, and everyone's Elo rating.
 
-Members are the scripted bots and frozen snapshots of the learner taken at intervals. When a
+Members are the scripted bots, saved agents (past champions, exploiters trained to beat the
+learner: AlphaStar's league keeps both) and frozen snapshots of the learner taken at intervals. When a
 match against the pool starts, its opponent is drawn with *prioritized fictitious self-play*
 weights that favour the opponents the learner can learn most from: those it beats sometimes
 but not always (weight ``(1 - s) * (s + spread) + floor``, s being the learner's recent score
@@ -24,10 +25,11 @@ ANCHOR_RATING = 1000.0
 
 @dataclass
 class Member:
-    """One opponent: a bot (``kind == "bot"``) or a frozen snapshot of the learner."""
+    """One opponent: a bot (``kind == "bot"``), a saved agent (``"agent"``, frozen, never dropped:
+    past champions, exploiters) or a frozen snapshot of the learner (``"snapshot"``)."""
 
     name: str
-    kind: str  # "bot" or "snapshot"
+    kind: str  # "bot", "agent" or "snapshot"
     rating: float = ANCHOR_RATING
     games: int = 0
     recent: list[float] = field(default_factory=list)  # learner's last results vs it: 1, 0.5, 0
@@ -45,6 +47,7 @@ class League:
 
     bots: tuple[str, ...] = ("idle", "random", "rookie", "aimbot")
     max_snapshots: int = 8
+    agents: tuple[str, ...] = ()  # saved agents playing as frozen opponents
     spread: float = 0.15
     floor: float = 0.03
     window: int = 50  # results remembered per member for the learner's score
@@ -55,6 +58,8 @@ class League:
     def __post_init__(self) -> None:
         for bot in self.bots:
             self.members.setdefault(bot, Member(bot, "bot"))
+        for agent in self.agents:
+            self.members.setdefault(agent, Member(agent, "agent"))
 
     # ------------------------------------------------------------------------------------
     def add_snapshot(self, name: str, step: int) -> list[str]:

@@ -20,6 +20,7 @@ from agent.manage import RESERVED_NAMES
 from agent.nn.conv import conv_output_size
 from agent.policy import ActorCritic, NetworkConfig
 from agent.trainer import Trainer, TrainConfig
+from game.bots import BOTS
 from game.actions import NUM_ACTIONS
 from game.env import ObservationConfig
 
@@ -58,7 +59,8 @@ class TrainingSession:
                 raise saves.SaveError(
                     f"an agent named {name!r} already exists; use --resume to continue it or choose another name"
                 )
-        return cls(name, Trainer(config, observation, network), folder, _now())
+        agents = _league_agents(config, observation, network, saves_dir)
+        return cls(name, Trainer(config, observation, network, agents), folder, _now())
 
     @classmethod
     def from_agent(cls, name: str, parent: str, config: TrainConfig, saves_dir: Path | None = None) -> TrainingSession:
@@ -192,6 +194,24 @@ class TrainingSession:
         if self.stop_requested:
             raise KeyboardInterrupt  # a second Ctrl-C: give up on the update in progress
         self.stop_requested = True
+
+
+def _league_agents(config: TrainConfig, observation: ObservationConfig, network: NetworkConfig,
+                   saves_dir: Path | None) -> dict[str, dict]:
+    """The weights of the saved agents named in ``config.league_bots``, each checked to see and
+    think as the learner does (its observations are drawn for the learner's eyes)."""
+    out = {}
+    for name in config.league_agents:
+        path = saves.agent_dir(name, saves_dir) / saves.AGENT_FILE
+        if not path.exists():
+            raise saves.SaveError(f"--league-bots names {name!r}, which is neither a bot "
+                                  f"({', '.join(sorted(BOTS))}) nor a saved agent")
+        policy, seen, _ = load_policy(path)
+        if seen != observation or policy.config != network:
+            raise saves.SaveError(f"the league agent {name!r} sees or thinks differently from the agent in "
+                                  "training (other observation or network settings), so it cannot play in its league")
+        out[name] = policy.get_params()
+    return out
 
 
 def _rewrite_metrics(path: Path, rows: list[dict]) -> None:

@@ -78,7 +78,8 @@ class TrainConfig:
     match_time_limit_s: float = field(default=60.0, **_help("training matches end in a draw after this"))
     snapshot_every: int = field(default=20, **_help("updates between frozen snapshots in the league"))
     max_snapshots: int = field(default=2, **_help("snapshots kept in the league (few: the aimbot gets more matches)"))
-    league_bots: str = field(default="idle,random,rookie,aimbot", **_help("scripted opponents in the league"))
+    league_bots: str = field(default="idle,random,rookie,aimbot", **_help(
+        "opponents in the league, comma-separated: scripted bots and saved agents (frozen)"))
     learner_process: bool = field(default=True, **_help(
         "learn in a second process while the next rollout is played (uses two cores)"))
     eval_every: int = field(default=40, **_help("updates between evaluations (0: never)"))
@@ -89,13 +90,20 @@ class TrainConfig:
             raise ValueError("self_play_matches must be between 0 and num_matches")
         if self.num_streams * self.num_steps < self.num_minibatches:
             raise ValueError("each rollout must hold at least one sample per minibatch")
-        unknown = [b for b in self.bots if b not in BOTS]
-        if unknown:
-            raise ValueError(f"unknown league bot(s) {unknown}; choose from {', '.join(sorted(BOTS))}")
 
     @property
     def bots(self) -> tuple[str, ...]:
-        return tuple(b.strip() for b in self.league_bots.split(",") if b.strip())
+        """The league's scripted bots."""
+        return tuple(b for b in self.league_names if b in BOTS)
+
+    @property
+    def league_agents(self) -> tuple[str, ...]:
+        """The saved agents in the league (names that are not bots; the session loads them)."""
+        return tuple(b for b in self.league_names if b not in BOTS)
+
+    @property
+    def league_names(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(b.strip() for b in self.league_bots.split(",") if b.strip()))
 
     @property
     def num_streams(self) -> int:
@@ -136,7 +144,11 @@ class Trainer:
         config: TrainConfig = TrainConfig(),
         observation: ObservationConfig = ObservationConfig(),
         network: NetworkConfig = NetworkConfig(),
+        league_agents: dict[str, dict[str, np.ndarray]] | None = None,
     ) -> None:
+        """``league_agents``: the weights of each saved agent named in ``config.league_bots``
+        (same observation and network settings as the learner); a restored trainer gets them
+        from its checkpoint instead."""
         self.config = config
         self.observation = observation
         self.network = network
@@ -149,8 +161,12 @@ class Trainer:
         self._learner: InlineLearner | ProcessLearner | None = None
         self.pending: Rollout | None = None  # played, not yet learned from
         self.optimizer = Adam(self.policy.params(), lr=config.learning_rate)
-        self.league = League(bots=config.bots, max_snapshots=config.max_snapshots)
-        self.snapshots: dict[str, ActorCritic] = {}
+        self.league = League(bots=config.bots, max_snapshots=config.max_snapshots, agents=config.league_agents)
+        self.snapshots: dict[str, ActorCritic] = {}  # frozen networks by league name: snapshots and agents
+        for name, params in (league_agents or {}).items():
+            frozen = ActorCritic(observation.shape, network, threads=self.threads)
+            frozen.set_params(params)
+            self.snapshots[name] = frozen
         self.env = BatchDuelEnv(config.num_matches, rules=self.rules, observation=observation,
                                 rewards=RewardConfig(asteroid=config.asteroid_reward), copy=False)
 
@@ -295,7 +311,7 @@ class Trainer:
         score = _learner_score(info["winner"], 0)
         self.league.record(opponent, score)
         kind = self.league.members[opponent].kind if opponent in self.league.members else "snapshot"
-        key = opponent if kind == "bot" else "snapshots"
+        key = "snapshots" if kind == "snapshot" else opponent
         results = self._recent_results.setdefault(key, [])
         results.append(score)
         del results[:-100]
@@ -506,18 +522,21 @@ class Trainer:
 def evaluate_policy(
     policy: ActorCritic,
     observation: ObservationConfig,
-    opponent: str,
+    opponent: str | ActorCritic,
     matches: int,
     seed: int,
     greedy: bool = True,
     rules: Rules = Rules(),
 ) -> dict:
-    """Play ``matches`` whole matches against bot ``opponent``, all at once, the policy on the left
-    in even matches and on the right in odd ones. Returns wins, draws, losses and score."""
+    """Play ``matches`` whole matches against ``opponent`` (a bot's name, or a network that sees
+    with the same eyes), all at once, the policy on the left in even matches and on the right in
+    odd ones. Returns wins, draws, losses and score."""
     env = BatchDuelEnv(matches, rules=rules, observation=observation, copy=False)
     learner_side = np.arange(matches) % 2
-    for slot in range(matches):
-        env.set_controller(slot, 1 - int(learner_side[slot]), BOTS[opponent]())
+    frozen = opponent if isinstance(opponent, ActorCritic) else None
+    if frozen is None:
+        for slot in range(matches):
+            env.set_controller(slot, 1 - int(learner_side[slot]), BOTS[opponent]())
     obs, _ = env.reset(seed=seed)
     rng = np.random.default_rng(seed)
     results: list[float | None] = [None] * matches
@@ -527,6 +546,9 @@ def evaluate_policy(
     while any(r is None for r in results):
         chosen, *_ = policy.act(obs[rows, learner_side], rng, greedy)
         actions[rows, learner_side] = chosen
+        if frozen is not None:
+            chosen, *_ = frozen.act(obs[rows, 1 - learner_side], rng, greedy)
+            actions[rows, 1 - learner_side] = chosen
         obs, _, terminated, truncated, infos = env.step(actions)
         for slot in np.flatnonzero(terminated | truncated):
             if results[slot] is None:
