@@ -32,7 +32,7 @@ from game.app.layout import (
     dim,
     panel,
 )
-from game.render import pentagon
+from game.geometry import pentagon
 from game.world import World
 
 HELP_TEXT = "P1: W/A/S/D + Space   P2: arrows + Enter   Esc/P pause   R restart   M mute   F11 fullscreen"
