@@ -20,11 +20,12 @@ from agent.trainer import TrainConfig
 from agent.watch import MATCHES, WatchBackend, WatchRun
 from game.actions import NAMES
 from game.app.layout import PANEL_BG
-from game.app.watch import PANEL_RECT, SPEEDS, WatchApp
+from game.app.layout import HUD_RECT
+from game.app.watch import HELP_RECT, PANEL_RECT, SPEEDS, WATCH_SIZE, WatchApp
 from game.app.layout import Fonts
 from game.app.watch_panel import BAR_COLOR, CHOSEN_COLOR, draw_probabilities
 from game.env import ObservationConfig
-from game.render import BACKGROUND
+from game.render import BACKGROUND, PLAYER_COLORS
 
 # learning in the trainer's process here (the command test below uses the default learner process)
 TINY_CONFIG = TrainConfig(num_matches=2, self_play_matches=1, num_steps=8, num_minibatches=2, update_epochs=1,
@@ -177,6 +178,16 @@ def test_keys_pause_speed_switch_hide_save_and_pause_learning(watching, tmp_path
     app.run(max_frames=1)
     hidden = pygame.surfarray.array3d(app.screen.subsurface(PANEL_RECT.inflate(-40, -200)))
     assert (np.abs(hidden.astype(int) - BACKGROUND).sum(axis=2) < 10).mean() > 0.8
+    # the bar spans the whole width (player 2's block at the right edge), the arena reaches the help line
+    screen = pygame.surfarray.array3d(app.screen)
+    assert (screen[WATCH_SIZE[0] - 300:, :HUD_RECT.height] == PLAYER_COLORS[1]).all(axis=2).sum() > 50
+    assert (screen[:, HELP_RECT.top - 2] == BACKGROUND).all(axis=1).mean() > 0.8
+    assert "H show panel" in app.watch.help_text
+    press(pygame.K_h)
+    app.run(max_frames=1)
+    assert "H hide panel" in app.watch.help_text
+    press(pygame.K_h)
+    app.run(max_frames=1)
 
     press(pygame.K_s)  # a checkpoint now, while training goes on
     run_until(app, lambda: backend.note.startswith("checkpoint saved"))
