@@ -192,7 +192,6 @@ def draw_chart(surface: pygame.Surface, rect: pygame.Rect, chart: Chart, text: T
     left, top, right, bottom = style.margins
     plot = pygame.Rect(rect.left + left, rect.top + top, rect.width - left - right, rect.height - top - bottom)
     surface.fill(BACKGROUND, rect)
-    surface.fill(PLOT_BG, plot)
     if style.border is not None:
         pygame.draw.rect(surface, style.border, rect, 1)
     title_x, title_y = rect.left + style.title_at[0], rect.top + style.title_at[1]
@@ -200,10 +199,10 @@ def draw_chart(surface: pygame.Surface, rect: pygame.Rect, chart: Chart, text: T
     _draw_legend(surface, text, chart, style, title_x, rect.top + style.legend_top, rect.right - 4)
 
     points = [p for s in chart.series for p in s.points()]
-    if not points:
-        text.blit(surface, chart.empty, style.title_size, TEXT_DIM, center=plot.center)
-        pygame.draw.rect(surface, AXIS, plot, 1)
+    if not points:  # no plot, only the message (it may be wider than the plot)
+        _label(surface, text, chart.empty, style.title_size, TEXT_DIM, rect, center=plot.center)
         return
+    surface.fill(PLOT_BG, plot)
     x_range = data_range([x for x, _ in points])
     y_range = data_range([y for _, y in points], chart.y_range)
     _draw_axes(surface, text, rect, plot, chart, style, x_range, y_range)
