@@ -11,7 +11,7 @@ import statistics
 import time
 
 from game.bots import BOTS
-from game.seeding import match_seeds
+from game.match import MatchSeries
 from game.world import World
 
 
@@ -20,14 +20,14 @@ def run_game_bench(p1: str = "random", p2: str = "random", seconds: float = 3.0,
     rates = []
     for repeat in range(repeats):
         c0, c1 = BOTS[p1](), BOTS[p2]()
+        series = MatchSeries(repeat)
         ticks = 0
         index = 0
         start = time.perf_counter()
         while time.perf_counter() - start < seconds:
-            world_seed, s0, s1 = match_seeds(repeat, index)
-            world = World(seed=world_seed)
-            c0.reset(s0)
-            c1.reset(s1)
+            match = series.match(index)
+            world = match.new_world()
+            match.reset((c0, c1))
             while not world.over:
                 world.step((c0.act(world, 0), c1.act(world, 1)))
             ticks += world.tick

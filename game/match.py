@@ -1,21 +1,62 @@
-"""Headless matches between controllers, as fast as the simulation goes, and their tallies.
+"""Series of matches and their seeds; headless matches between controllers and their tallies.
 
-``evaluate(a, b, matches, seed)`` is what ``python main.py eval`` runs: match ``i`` gets its own
-world seed and controller seeds derived from ``(seed, i)`` with ``numpy.random.SeedSequence``, and
-the contenders swap sides every other match (``a`` is player 1 in even matches), because a win
-rate from one side only is not a win rate. The same arguments give the same result every time.
+:class:`MatchSeries` is the one way every loop that plays match after match (``eval``, the play
+screen, the menu's demo, the watch window's display matches, benchmarks) numbers its matches,
+seeds them and decides who plays which side: match ``i`` of a series seeded with ``seed`` gets its
+world seed and both controllers' seeds from :func:`game.seeding.match_seeds` ``(seed, i)``, and
+in a series that swaps sides the first contender is player 1 in even matches, player 2 in odd ones.
+
+``evaluate(a, b, matches, seed)`` is what ``python main.py eval`` runs: a series that swaps sides,
+because a win rate from one side only is not a win rate. The same arguments give the same result
+every time.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Callable
-
+from typing import Callable, TypeVar
 
 from game.controllers import Controller
 from game.rules import DEFAULT_RULES, Rules
 from game.seeding import match_seeds
 from game.world import World
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class SeriesMatch:
+    """Match ``index`` of a series: its seeds, and the side (0 or 1) the first contender plays."""
+
+    index: int
+    world_seed: int
+    controller_seeds: tuple[int, int]  # of player 1 and player 2
+    first_side: int = 0
+
+    def sides(self, first: T, second: T) -> tuple[T, T]:
+        """The two contenders as (player 1, player 2) of this match."""
+        return (first, second) if self.first_side == 0 else (second, first)
+
+    def new_world(self, rules: Rules = DEFAULT_RULES) -> World:
+        return World(rules, seed=self.world_seed)
+
+    def reset(self, controllers: tuple[Controller, Controller]) -> None:
+        """Reset player 1's and player 2's controllers with their seeds for this match."""
+        for controller, seed in zip(controllers, self.controller_seeds):
+            controller.reset(seed)
+
+
+@dataclass(frozen=True)
+class MatchSeries:
+    """Numbered matches from one seed; ``swap_sides``: the contenders change sides every match."""
+
+    seed: int
+    swap_sides: bool = False
+
+    def match(self, index: int) -> SeriesMatch:
+        world_seed, seed0, seed1 = match_seeds(self.seed, index)
+        first_side = index % 2 if self.swap_sides else 0
+        return SeriesMatch(index, world_seed, (seed0, seed1), first_side)
 
 
 @dataclass
@@ -35,13 +76,17 @@ def play_match(
     index: int = 0,
     rules: Rules = DEFAULT_RULES,
 ) -> MatchResult:
-    """Play one whole match headless; ``controllers[p]`` flies player ``p``."""
-    world_seed, seed0, seed1 = match_seeds(seed, index)
-    world = World(rules, seed=world_seed)
-    c0, c1 = controllers
-    c0.reset(seed0)
-    c1.reset(seed1)
-    act0, act1 = c0.act, c1.act
+    """Play match ``index`` of the series ``seed`` whole, headless; ``controllers[p]`` flies player ``p``."""
+    return run_match(controllers, MatchSeries(seed).match(index), rules)
+
+
+def run_match(
+    controllers: tuple[Controller, Controller], match: SeriesMatch, rules: Rules = DEFAULT_RULES
+) -> MatchResult:
+    """Play ``match`` whole, headless, as fast as it goes; ``controllers[p]`` flies player ``p``."""
+    world = match.new_world(rules)
+    match.reset(controllers)
+    act0, act1 = controllers[0].act, controllers[1].act
     step = world.step
     while not world.over:
         step((act0(world, 0), act1(world, 1)))
@@ -108,12 +153,13 @@ def evaluate(
     """Play ``matches`` matches of a against b, swapping sides every match; returns a summary dict."""
     a, b = make_a(), make_b()
     tallies = (Tally(names[0]), Tally(names[1]))
+    series = MatchSeries(seed, swap_sides=True)
     total_ticks = 0
     timeouts = 0
     for i in range(matches):
-        a_side = i % 2  # a is player 1 in even matches, player 2 in odd ones
-        pair = (a, b) if a_side == 0 else (b, a)
-        result = play_match(pair, seed, i, rules)
+        match = series.match(i)
+        a_side = match.first_side
+        result = run_match(match.sides(a, b), match, rules)
         total_ticks += result.ticks
         timeouts += result.timed_out
         for who, side in ((0, a_side), (1, 1 - a_side)):

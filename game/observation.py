@@ -1,8 +1,8 @@
 """What the agent sees: the arena drawn small, in gray, from one player's point of view.
 
 The frame is drawn with pygame straight at the small size (no HUD, the arena's 2:1 aspect kept),
-with the same pentagon geometry as the human view but filled shapes and gray levels chosen so
-the network can tell its own things from the opponent's:
+with the human view's ship and bullet shapes (:mod:`game.geometry`) but filled shapes and gray
+levels chosen so the network can tell its own things from the opponent's:
 
 =====================  ==========  =================================================
 thing                  gray level  why
@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 import pygame
 
-from game.render import pentagon
+from game.geometry import bullet_streak, ship_outline
 from game.world import World
 
 
@@ -173,10 +173,10 @@ class ObservationRenderer:
                     end = point(ship.x + math.cos(ship.heading) * sight_px, ship.y + math.sin(ship.heading) * sight_px)
                     draw_line(surface, color, point(ship.x, ship.y), end)
 
-        streak = rules.bullet_length_px / (rules.bullet_speed_px_s * rules.dt_s)
         for b in world.bullets:
             color = OWN_BULLET if b.owner == player else OPPONENT_BULLET
-            draw_line(surface, color, point(b.x - b.vx * streak, b.y - b.vy * streak), point(b.x, b.y))
+            tail, head = bullet_streak(b, rules)
+            draw_line(surface, color, point(*tail), point(*head))
 
         radius = rules.ship_radius_px * cfg.ship_scale * scale
         for ship in ships:
@@ -188,11 +188,10 @@ class ObservationRenderer:
             else:
                 color = OWN_SHIP if own else OPPONENT_SHIP
             cx, cy = point(ship.x, ship.y)
-            corners = pentagon(cx, cy, angle(ship.heading), max(radius, 1.5))
+            corners = ship_outline(cx, cy, angle(ship.heading), max(radius, 1.5))
             pygame.draw.polygon(surface, color, corners)
             # the nose line: from the centre out through the nose, in the sight line's gray
             draw_line(surface, OWN_SIGHT if own else OPPONENT_SIGHT, (cx, cy), corners[0])
-
 
 
 def observation_image(stack: np.ndarray, zoom: int = 4, gap: int = 2) -> pygame.Surface:

@@ -1,10 +1,12 @@
-"""Drawing a world onto any pygame Surface at any scale: the human view and the agent's view.
+"""Drawing a world onto any pygame Surface at any scale, as a person sees it.
 
 - :class:`WorldRenderer` draws what a person sees: the slate-gray arena, pentagon ships (blinking
   at 40 % opacity while invulnerable, a flame while thrusting), bullet streaks, asteroid outlines,
   the golden-triangle shard explosion of a destroyed ship and asteroid dust (:class:`Effects`).
-- :class:`ObservationRenderer` draws the same scene, with the same geometry code, as the agent
-  sees it: small, grayscale, uint8, from one player's point of view (see its docstring).
+- :class:`game.observation.ObservationRenderer` draws the same scene as the agent sees it: small,
+  grayscale, uint8, from one player's point of view (see its docstring).
+
+Both take the shapes of ships, bullet streaks, the flame and the shards from :mod:`game.geometry`.
 
 Decoration never touches the simulation's random stream: asteroid outlines are generated from
 each asteroid's ``shape_seed`` by a private generator, shards are a pure function of the time
@@ -20,6 +22,7 @@ import numpy as np
 import pygame
 
 from game.actions import THRUST_OF
+from game.geometry import bullet_streak, flame, shard_triangles, ship_outline
 from game.world import TAU, Asteroid, Event, Ship, World
 
 Color = tuple[int, int, int]
@@ -31,35 +34,10 @@ ASTEROID_COLOR: Color = (200, 200, 190)
 DUST_COLOR: Color = (220, 210, 180)
 FLAME_COLOR: Color = (255, 120, 40)
 
-GOLDEN = (1.0 + 5**0.5) / 2.0
 SHARD_FLIGHT_PX = 80.0  # shards fly this far outwards ...
 SHARD_LIFE_S = 2.0  # ... over this long, then vanish
 INVULNERABLE_ALPHA = 102  # 40 % opacity
 BLINK_TICKS = 6  # invulnerable ships blink with this half-period
-
-
-def pentagon(x: float, y: float, heading: float, radius: float) -> list[tuple[float, float]]:
-    """The five corners of a regular pentagon centred at (x, y), the first at the nose."""
-    return [
-        (x + radius * math.cos(heading + k * TAU / 5), y + radius * math.sin(heading + k * TAU / 5))
-        for k in range(5)
-    ]
-
-
-def shard_triangles(radius: float) -> list[list[tuple[float, float]]]:
-    """The pentagon cut along its pentagram into 5 golden triangles and 5 golden gnomons.
-
-    Coordinates are relative to the centre with the nose along +x. The inner pentagon of the
-    pentagram has circumradius ``radius / GOLDEN**2`` and is turned half a step from the outer.
-    """
-    outer = pentagon(0.0, 0.0, 0.0, radius)
-    inner = pentagon(0.0, 0.0, TAU / 10, radius / GOLDEN**2)
-    shards = []
-    for k in range(5):
-        left, right = inner[(k - 1) % 5], inner[k]
-        shards.append([outer[k], right, left])  # golden triangle: the star's point
-        shards.append([outer[k], outer[(k + 1) % 5], right])  # golden gnomon between two points
-    return shards
 
 
 def asteroid_outline(shape_seed: int, vertices: int = 11) -> np.ndarray:
@@ -143,9 +121,8 @@ class WorldRenderer:
                 pygame.draw.circle(target, color, pos, max(1.0, 1.5 * scale))
 
         for b in world.bullets:
-            length = rules.bullet_length_px / math.hypot(b.vx, b.vy)
-            tail = ((b.x - b.vx * length) * scale, (b.y - b.vy * length) * scale)
-            pygame.draw.line(target, BULLET_COLORS[b.owner], tail, (b.x * scale, b.y * scale), line)
+            (tx, ty), (hx, hy) = bullet_streak(b, rules)
+            pygame.draw.line(target, BULLET_COLORS[b.owner], (tx * scale, ty * scale), (hx * scale, hy * scale), line)
 
         for ship in world.ships:
             if ship.alive:
@@ -172,20 +149,15 @@ class WorldRenderer:
             # drawn at 40 % opacity: on a small transparent surface blitted on top
             size = int(2 * radius * scale) + 4
             layer = pygame.Surface((size, size), pygame.SRCALPHA)
-            points = pentagon(size / 2, size / 2, ship.heading, radius * scale)
+            points = ship_outline(size / 2, size / 2, ship.heading, radius * scale)
             pygame.draw.polygon(layer, (*color, INVULNERABLE_ALPHA), points)
             target.blit(layer, (ship.x * scale - size / 2, ship.y * scale - size / 2))
             return
-        points = [(x * scale, y * scale) for x, y in pentagon(ship.x, ship.y, ship.heading, radius)]
+        points = [(x * scale, y * scale) for x, y in ship_outline(ship.x, ship.y, ship.heading, radius)]
         if THRUST_OF[ship.last_action] == 1 and ship.speed > 0:
-            back = ship.heading + math.pi
             flicker = 1.0 + 0.25 * ((world.tick // 2) % 2)
-            flame = [
-                ((ship.x + math.cos(back + d) * radius * 0.8) * scale, (ship.y + math.sin(back + d) * radius * 0.8) * scale)
-                for d in (-0.5, 0.5)
-            ]
-            tip = ((ship.x + math.cos(back) * radius * 1.5 * flicker) * scale, (ship.y + math.sin(back) * radius * 1.5 * flicker) * scale)
-            pygame.draw.polygon(target, FLAME_COLOR, [flame[0], tip, flame[1]])
+            triangle = flame(ship.x, ship.y, ship.heading, radius, flicker)
+            pygame.draw.polygon(target, FLAME_COLOR, [(x * scale, y * scale) for x, y in triangle])
         pygame.draw.polygon(target, color, points)
         nose = points[0]
         center = (ship.x * scale, ship.y * scale)

@@ -3,7 +3,10 @@
 import pygame
 import pytest
 
-from game.charts import PALETTE, Chart, Series, draw_chart, draw_charts, nice_ticks, save_png, tick_text
+from game.charts import (
+    PALETTE, PANEL_STYLE, REPORT_STYLE, TEXT_DIM, Chart, Series, draw_chart, draw_charts, nice_ticks, save_png,
+    tick_text,
+)
 
 
 def test_ticks_are_round_and_cover_the_range():
@@ -11,6 +14,8 @@ def test_ticks_are_round_and_cover_the_range():
     assert nice_ticks(2.06, 2.93) == pytest.approx([2.2, 2.4, 2.6, 2.8])
     assert nice_ticks(880, 1240) == [900, 1000, 1100, 1200]
     assert tick_text(1200, 100) == "1,200" and tick_text(0.25, 0.05) == "0.25" and tick_text(2.4, 0.2) == "2.4"
+    assert tick_text(1_500_000, 500_000, short=True) == "1.5M" and tick_text(250_000, 50_000, short=True) == "250k"
+    assert tick_text(0, 1_000_000, short=True) == "0" and tick_text(1200, 100, short=True) == "1,200"
 
 
 def test_lines_go_through_their_points_and_break_at_gaps():
@@ -43,3 +48,28 @@ def test_a_grid_of_charts_is_saved_as_a_png_without_a_window(tmp_path):
     assert pygame.image.load(str(path)).get_size() == (600, 444)
     assert [p.name for p in tmp_path.iterdir()] == ["charts.png"]
     assert not pygame.display.get_init()
+
+
+@pytest.mark.parametrize("style, size", [(REPORT_STYLE, (600, 300)), (PANEL_STYLE, (180, 200))])
+def test_no_line_crosses_a_label(style, size):
+    """Labels sit outside the plot and lines stay inside it (give or take the width of a dot)."""
+    pygame.font.init()
+    surface = pygame.Surface(size)
+    rect = surface.get_rect()
+    xs = list(range(50))
+    chart = Chart("title", "samples", "value", [
+        Series("high 1.00", xs, [1.0 if k % 2 else 0.0 for k in xs]),  # zigzags between the y range's ends
+        Series("low", xs, [0.5] * 50),
+    ], y_range=(0.2, 0.8))  # narrower than the data: the lines must be cut at the plot's edges
+    draw_chart(surface, rect, chart, style=style)
+    pixels = pygame.surfarray.array3d(surface)
+    left, top, right, bottom = style.margins
+    plot = pygame.Rect(left, top, size[0] - left - right, size[1] - top - bottom)
+    text = (pixels == TEXT_DIM).all(axis=2)
+    assert text.sum() > 5  # the tick labels are drawn ...
+    assert not text[plot.left:plot.right, plot.top:plot.bottom].any()  # ... and none inside the plot
+    line = (pixels == PALETTE[0]).all(axis=2)
+    line[:, :top] = False  # the legend row above the plot has the line's colour too
+    xs_, ys_ = line.nonzero()
+    reach = plot.inflate(6, 6)
+    assert len(xs_) > 100 and all(reach.collidepoint(x, y) for x, y in zip(xs_, ys_))

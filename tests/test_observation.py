@@ -160,3 +160,67 @@ def test_ego_view_turns_with_the_own_ship():
     _, ego = renderer.draw(world, 0)
     rows, _ = np.nonzero(ego == obs.OPPONENT_SHIP)
     assert rows.mean() < config.height / 2 - 3
+
+
+# --- the shared geometry draws exactly the frames the agent was trained on -------------------
+def reference_scene(renderer, layer, world, player, point, angle, scale, sight_px, own_sight) -> None:
+    """The observation's scene as it was drawn before the ship and bullet shapes moved to
+    :mod:`game.geometry`, its own pentagon and streak written out: every pixel must stay."""
+    import pygame
+
+    def pentagon(x, y, heading, radius):
+        return [(x + radius * math.cos(heading + k * math.tau / 5), y + radius * math.sin(heading + k * math.tau / 5))
+                for k in range(5)]
+
+    cfg, rules = renderer.config, world.rules
+    surface = renderer._surfaces[layer]
+    renderer._pixels[layer].fill(obs.BACKGROUND)
+    for a in world.asteroids:
+        pygame.draw.circle(surface, obs.ASTEROID, point(a.x, a.y), max(a.radius * scale, 1.0))
+    if sight_px > 0:
+        for ship in world.ships:
+            if ship.alive and (own_sight or ship.player != player):
+                color = obs.OWN_SIGHT if ship.player == player else obs.OPPONENT_SIGHT
+                end = point(ship.x + math.cos(ship.heading) * sight_px, ship.y + math.sin(ship.heading) * sight_px)
+                pygame.draw.line(surface, color, point(ship.x, ship.y), end)
+    streak = rules.bullet_length_px / (rules.bullet_speed_px_s * rules.dt_s)
+    for b in world.bullets:
+        color = obs.OWN_BULLET if b.owner == player else obs.OPPONENT_BULLET
+        pygame.draw.line(surface, color, point(b.x - b.vx * streak, b.y - b.vy * streak), point(b.x, b.y))
+    radius = rules.ship_radius_px * cfg.ship_scale * scale
+    for ship in world.ships:
+        if not ship.alive:
+            continue
+        own = ship.player == player
+        if ship.invulnerable:
+            color = obs.OWN_SHIP_INVULNERABLE if own else obs.OPPONENT_SHIP_INVULNERABLE
+        else:
+            color = obs.OWN_SHIP if own else obs.OPPONENT_SHIP
+        cx, cy = point(ship.x, ship.y)
+        corners = pentagon(cx, cy, angle(ship.heading), max(radius, 1.5))
+        pygame.draw.polygon(surface, color, corners)
+        pygame.draw.line(surface, obs.OWN_SIGHT if own else obs.OPPONENT_SIGHT, (cx, cy), corners[0])
+
+
+class ReferenceRenderer(ObservationRenderer):
+    _draw_scene = reference_scene
+
+
+@pytest.mark.parametrize("config", [ObservationConfig(), ObservationConfig(width=64, height=32, ship_scale=1.0)])
+def test_frames_are_the_same_to_the_pixel_as_the_reference_drawing(config):
+    from game.bots import BOTS
+
+    renderer, reference = ObservationRenderer(config), ReferenceRenderer(config)
+    frames = 0
+    for seed in range(12):
+        world = World(seed=seed)
+        bots = (BOTS["aimbot"](), BOTS["random"]())
+        for player, bot in enumerate(bots):
+            bot.reset(seed * 2 + player)
+        while not world.over and world.tick < 900:
+            world.step((bots[0].act(world, 0), bots[1].act(world, 1)))
+            if world.tick % 7 == 0:
+                for player in (0, 1):
+                    assert np.array_equal(renderer.draw(world, player), reference.draw(world, player))
+                    frames += 1
+    assert frames > 1000

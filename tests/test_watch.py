@@ -20,10 +20,12 @@ from agent.trainer import TrainConfig
 from agent.watch import MATCHES, WatchBackend, WatchRun
 from game.actions import NAMES
 from game.app.layout import PANEL_BG
-from game.app.watch import PANEL_RECT, SPEEDS, WatchApp
-from game.app.watch_panel import BAR_COLOR, CHOSEN_COLOR
+from game.app.layout import HUD_RECT
+from game.app.watch import HELP_RECT, PANEL_RECT, SPEEDS, WATCH_SIZE, WatchApp
+from game.app.layout import Fonts
+from game.app.watch_panel import BAR_COLOR, CHOSEN_COLOR, draw_probabilities
 from game.env import ObservationConfig
-from game.render import BACKGROUND
+from game.render import BACKGROUND, PLAYER_COLORS
 
 # learning in the trainer's process here (the command test below uses the default learner process)
 TINY_CONFIG = TrainConfig(num_matches=2, self_play_matches=1, num_steps=8, num_minibatches=2, update_epochs=1,
@@ -91,7 +93,11 @@ def test_the_panel_shows_the_agents_own_frames_activations_and_probabilities(wat
     bars = app.watch.bar_rects
     assert len(bars) == len(NAMES) == len(probs)
     widths = np.array([r.width for r in bars], float)
-    assert np.corrcoef(widths, probs)[0, 1] > 0.9 or np.ptp(probs) < 1e-3
+    # proportional to the probabilities, to the pixel (each bar is rounded, and at least 1 px):
+    # the widest bar gives pixels per unit of probability
+    px_per_prob = widths.max() / probs.max()
+    assert widths.max() >= 20
+    assert np.all(np.abs(widths - np.maximum(1.0, probs * px_per_prob)) <= 1.0 + 1e-9), (widths, probs)
     for action, rect in enumerate(bars):
         color = tuple(shot.get_at((rect.x, rect.centery)))[:3]
         assert color == (CHOSEN_COLOR if action == backend.action else BAR_COLOR)
@@ -106,6 +112,20 @@ def test_the_panel_shows_the_agents_own_frames_activations_and_probabilities(wat
     softmax = np.exp(logits[0] - logits[0].max())
     assert np.allclose(probs, softmax / softmax.sum(), atol=1e-6)
     assert backend.value == pytest.approx(float(value[0]), abs=1e-5)
+
+
+def test_probability_bars_are_as_long_as_their_probabilities():
+    probs = np.full(len(NAMES), 0.05 / (len(NAMES) - 4))
+    probs[[3, 7, 11, 16]] = (0.5, 0.3, 0.1, 0.05)  # the largest is 0.5: a full bar stands for 50 %
+    pygame.font.init()
+    surface = pygame.Surface((330, 420))
+    bars = draw_probabilities(surface, surface.get_rect(), Fonts(), probs, chosen=7, value=0.25)
+    widths = np.array([r.width for r in bars], float)
+    full = widths[3]
+    assert full > 100
+    assert np.all(np.abs(widths - np.maximum(1.0, np.round(probs / 0.5 * full))) <= 1.0), widths
+    assert tuple(surface.get_at((bars[7].x, bars[7].centery)))[:3] == CHOSEN_COLOR
+    assert tuple(surface.get_at((bars[3].x, bars[3].centery)))[:3] == BAR_COLOR
 
 
 def test_closing_the_window_saves_and_the_run_resumes(watching, tmp_path):
@@ -158,6 +178,16 @@ def test_keys_pause_speed_switch_hide_save_and_pause_learning(watching, tmp_path
     app.run(max_frames=1)
     hidden = pygame.surfarray.array3d(app.screen.subsurface(PANEL_RECT.inflate(-40, -200)))
     assert (np.abs(hidden.astype(int) - BACKGROUND).sum(axis=2) < 10).mean() > 0.8
+    # the bar spans the whole width (player 2's block at the right edge), the arena reaches the help line
+    screen = pygame.surfarray.array3d(app.screen)
+    assert (screen[WATCH_SIZE[0] - 300:, :HUD_RECT.height] == PLAYER_COLORS[1]).all(axis=2).sum() > 50
+    assert (screen[:, HELP_RECT.top - 2] == BACKGROUND).all(axis=1).mean() > 0.8
+    assert "H show panel" in app.watch.help_text
+    press(pygame.K_h)
+    app.run(max_frames=1)
+    assert "H hide panel" in app.watch.help_text
+    press(pygame.K_h)
+    app.run(max_frames=1)
 
     press(pygame.K_s)  # a checkpoint now, while training goes on
     run_until(app, lambda: backend.note.startswith("checkpoint saved"))

@@ -32,7 +32,7 @@ from game.app.layout import (
     dim,
     panel,
 )
-from game.render import pentagon
+from game.geometry import pentagon
 from game.world import World
 
 HELP_TEXT = "P1: W/A/S/D + Space   P2: arrows + Enter   Esc/P pause   R restart   M mute   F11 fullscreen"
@@ -77,24 +77,30 @@ class Hud:
 
     # --- the bar ------------------------------------------------------------------------
     def draw_bar(
-        self, surface: pygame.Surface, world: World, labels: tuple[str, str], statuses: tuple[str, str] = ("", "")
+        self, surface: pygame.Surface, world: World, labels: tuple[str, str], statuses: tuple[str, str] = ("", ""),
+        rect: pygame.Rect = HUD_RECT,
     ) -> None:
-        """Names, controllers (each with its live status, if any), hearts, scores and the clock."""
-        surface.fill(PANEL_BG, HUD_RECT)
-        pygame.draw.line(surface, PANEL_EDGE, (0, HUD_RECT.bottom - 1), (HUD_RECT.right, HUD_RECT.bottom - 1))
+        """Names, controllers (each with its live status, if any), hearts, scores and the clock.
+
+        ``rect`` is the bar (``HUD_HEIGHT`` high): the players' blocks sit at its two ends, the
+        clock in its middle, so a wider arena gets a bar as wide as itself.
+        """
+        surface.fill(PANEL_BG, rect)
+        pygame.draw.line(surface, PANEL_EDGE, (rect.left, rect.bottom - 1), (rect.right, rect.bottom - 1))
         for player in (0, 1):
-            self._draw_player(surface, world, player, labels[player], statuses[player])
+            self._draw_player(surface, world, player, labels[player], statuses[player], rect)
         left = world.time_left_s
         color = WARNING if left <= CLOCK_WARNING_S and not world.over else TEXT
-        self.fonts.blit(surface, format_clock(left), 38, color, center=(HUD_RECT.centerx, 19))
-        self.fonts.blit(surface, "time left", 17, TEXT_DIM, center=(HUD_RECT.centerx, 39))
+        self.fonts.blit(surface, format_clock(left), 38, color, center=(rect.centerx, rect.top + 19))
+        self.fonts.blit(surface, "time left", 17, TEXT_DIM, center=(rect.centerx, rect.top + 39))
 
-    def _draw_player(self, surface: pygame.Surface, world: World, player: int, label: str, status: str = "") -> None:
+    def _draw_player(self, surface: pygame.Surface, world: World, player: int, label: str, status: str,
+                     bar: pygame.Rect) -> None:
         ship = world.ships[player]
         color = PLAYER_COLORS[player]
-        mid = HUD_RECT.centery
+        mid = bar.centery
         right = player == 1  # player 2's block mirrors player 1's from the right edge
-        edge = HUD_RECT.right - 24 if right else 24
+        edge = bar.right - 24 if right else bar.left + 24
         step = -1 if right else 1
 
         icon = pentagon(edge, mid + 1, -math.pi / 2, 12)

@@ -11,7 +11,8 @@ import math
 
 import pygame
 
-from game.render import BACKGROUND, PLAYER_COLORS, pentagon
+from game.geometry import pentagon
+from game.render import BACKGROUND, PLAYER_COLORS
 from game.rules import DEFAULT_RULES
 
 Color = tuple[int, int, int]

@@ -32,9 +32,8 @@ from game.app.layout import (
     dim,
 )
 from game.bots import AimBot
-from game.seeding import match_seeds
+from game.match import MatchSeries
 from game.render import Effects, WorldRenderer
-from game.world import World
 
 TITLE_TEXT = "ASTEROIDS DUEL"
 DEFAULT_BOT = "aimbot"
@@ -107,7 +106,7 @@ class MenuScene:
         self.pages = [Page("main", "", list(MAIN_ITEMS))]
         self._p1_bot = ""
         # the demo behind the menu: aimbot against aimbot, a new match whenever one ends
-        self._demo_seed = seed
+        self._demo_series = MatchSeries(seed)
         self._demo_index = -1
         self._demo_bots = (AimBot(aim_noise_rad=0.05), AimBot(aim_noise_rad=0.05))
         self._renderer = WorldRenderer()
@@ -227,11 +226,10 @@ class MenuScene:
     # --- input and update: the demo behind the menu ---------------------------------------
     def _next_demo(self) -> None:
         self._demo_index += 1
-        world_seed, seed0, seed1 = match_seeds(self._demo_seed, self._demo_index)
-        self._demo = World(seed=world_seed)
-        self._effects = Effects(seed=world_seed)
-        self._demo_bots[0].reset(seed0)
-        self._demo_bots[1].reset(seed1)
+        match = self._demo_series.match(self._demo_index)
+        self._demo = match.new_world()
+        self._effects = Effects(seed=match.world_seed)
+        match.reset(self._demo_bots)
 
     def read_input(self) -> tuple[int, int]:
         return (self._demo_bots[0].act(self._demo, 0), self._demo_bots[1].act(self._demo, 1))

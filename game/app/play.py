@@ -27,7 +27,7 @@ from game.app.keyboard import KeyboardController
 from game.app.layout import ARENA_RECT
 from game.app.sound import Sounds
 from game.controllers import Controller, ControllerError, close_controller, controller_status, session_question
-from game.seeding import match_seeds
+from game.match import MatchSeries
 from game.render import Effects, WorldRenderer
 from game.rules import DEFAULT_RULES, Rules
 from game.world import World
@@ -38,7 +38,7 @@ MakeController = Callable[[str], Controller]
 
 @dataclass(frozen=True)
 class MatchSetup:
-    """Who plays and the series seed: match ``i`` of the series uses ``match_seeds(seed, i)``."""
+    """Who plays and the series seed: match ``i`` is ``MatchSeries(seed).match(i)`` (same sides every match)."""
 
     p1: str  # "human" or a controller spec for make_controller
     p2: str
@@ -80,6 +80,7 @@ class MatchScene:
         observer: Callable[[World, int], None] | None = None,
     ) -> None:
         self.setup = setup
+        self.series = MatchSeries(setup.seed)
         self.observer = observer  # called after every tick with the world and the match's index
         self.controllers = controllers
         self.labels = (controller_label(setup.p1, controllers[0]), controller_label(setup.p2, controllers[1]))
@@ -101,11 +102,11 @@ class MatchScene:
     def restart(self) -> None:
         """Start the next match of the series, with its own seeds."""
         self.index += 1
-        world_seed, seed0, seed1 = match_seeds(self.setup.seed, self.index)
-        self.world = World(self.rules, seed=world_seed)
-        self.effects = Effects(seed=world_seed)
+        match = self.series.match(self.index)
+        self.world = match.new_world(self.rules)
+        self.effects = Effects(seed=match.world_seed)
         self.paused = False
-        for controller, seed in zip(self.controllers, (seed0, seed1)):
+        for controller, seed in zip(self.controllers, match.controller_seeds):
             try:
                 controller.reset(seed)
             except ControllerError as error:

@@ -8,7 +8,8 @@ the match are charts of the training (win rate against the bots, Elo, episode le
 samples per second) and the league of opponents with their ratings.
 
 Keys: Space pauses the shown match (training goes on), + / - change its speed, Tab shows the
-next display match, S saves a checkpoint now, L pauses or resumes learning, H hides the panel,
+next display match, S saves a checkpoint now, L pauses or resumes learning, H hides the panel
+(the arena then takes the whole width, under a bar as wide, and H shows the panel again),
 Esc (or closing the window, or Ctrl-C in the terminal) saves and stops. The window can be
 resized (it is scaled). The first Ctrl-C saves and stops like Esc; a second one gives up at
 once, keeping the last checkpoint.
@@ -36,7 +37,8 @@ from game.app.hud import Hud
 from game.app.layout import (
     ACCENT, ARENA_RECT, FPS, HUD_RECT, PANEL_BG, PANEL_EDGE, TEXT, TEXT_DIM, WARNING, Fonts, dim, panel,
 )
-from game.app.watch_panel import draw_chart, draw_eyes, draw_feature_maps, draw_league, draw_probabilities
+from game.app.watch_panel import draw_eyes, draw_feature_maps, draw_league, draw_probabilities
+from game.charts import PANEL_STYLE, Chart, Series, draw_chart
 from game.render import PLAYER_COLORS, Effects, WorldRenderer
 from game.world import Event, World
 
@@ -44,7 +46,11 @@ WATCH_SIZE = (1600, 900)  # logical window size; pygame.SCALED fits it to the wi
 PANEL_RECT = pygame.Rect(ARENA_RECT.right, 0, WATCH_SIZE[0] - ARENA_RECT.right, 876)
 CHARTS_RECT = pygame.Rect(0, ARENA_RECT.bottom, ARENA_RECT.width, PANEL_RECT.bottom - ARENA_RECT.bottom)
 HELP_RECT = pygame.Rect(0, PANEL_RECT.bottom, WATCH_SIZE[0], WATCH_SIZE[1] - PANEL_RECT.bottom)
-BIG_ARENA_RECT = pygame.Rect(0, HUD_RECT.bottom, WATCH_SIZE[0], WATCH_SIZE[0] // 2)  # panel hidden
+# with the panel hidden: a bar as wide as the window, the match line in a strip under it, and the
+# arena as wide as the window, down to the help line
+WIDE_HUD_RECT = pygame.Rect(0, 0, WATCH_SIZE[0], HUD_RECT.height)
+INFO_RECT = pygame.Rect(0, WIDE_HUD_RECT.bottom, WATCH_SIZE[0], HELP_RECT.top - WIDE_HUD_RECT.bottom - WATCH_SIZE[0] // 2)
+BIG_ARENA_RECT = pygame.Rect(0, INFO_RECT.bottom, WATCH_SIZE[0], WATCH_SIZE[0] // 2)
 MARGIN = 12
 CHART_WIDTH = 180
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)  # world ticks per frame of the shown match
@@ -52,7 +58,7 @@ FRAME_WINDOW = 600  # frames over which the panel reports frame times
 UPDATE_BUDGET_S = 0.010  # a frame advances the shown match for at most this long: at high speeds
 # on a slow machine the match runs slower than asked instead of the window dropping frames
 HELP_TEXT = ("Space pause match   +/- speed   Tab next match   S save now   L pause learning   "
-             "H hide panel   Esc save & quit   (resize the window freely)")
+             "H {} panel   Esc save & quit   (resize the window freely)")  # H hide / show
 TITLE = "Asteroids Duel - watching an agent learn"
 
 
@@ -264,16 +270,13 @@ class WatchScreen:
         self._sync_effects()
         world = source.world
         if self.panel_shown:
-            arena = ARENA_RECT
+            arena, info = ARENA_RECT, None
             self.hud.draw_bar(surface, world, source.players)
         else:
-            arena = BIG_ARENA_RECT
-            surface.fill(PANEL_BG, (0, 0, WATCH_SIZE[0], HUD_RECT.height))
-            left = (WATCH_SIZE[0] - HUD_RECT.width) // 2
-            self.hud.draw_bar(surface.subsurface(HUD_RECT.move(left, 0)), world, source.players)
-            surface.fill(PANEL_BG, (0, arena.bottom, WATCH_SIZE[0], HELP_RECT.top - arena.bottom))
+            arena, info = BIG_ARENA_RECT, INFO_RECT
+            self.hud.draw_bar(surface, world, source.players, rect=WIDE_HUD_RECT)
         self.renderer.draw(surface.subsurface(arena), world, self.effects)
-        self._draw_overlay(surface, arena)
+        self._draw_overlay(surface, arena, info)
         again, self.redraw_all = self.redraw_all, False
         if self.panel_shown:
             if again:
@@ -284,14 +287,20 @@ class WatchScreen:
                                 (self.charts, self._draw_charts), (self.league, self._draw_league)):
                 draw(piece)
                 piece.show(surface, again)
-        if self.help.stale(0):
+        if self.help.stale(self.panel_shown):
             self.help.surface.fill(PANEL_BG)
             pygame.draw.line(self.help.surface, PANEL_EDGE, (0, 0), (HELP_RECT.width, 0))
-            self.fonts.blit(self.help.surface, HELP_TEXT, 20, TEXT_DIM, center=self.help.local.center)
+            self.fonts.blit(self.help.surface, self.help_text, 20, TEXT_DIM, center=self.help.local.center)
         self.help.show(surface, again)
 
-    def _draw_overlay(self, surface: pygame.Surface, arena: pygame.Rect) -> None:
-        """Which match this is, its speed and tally; PAUSED; the result at the end of a match."""
+    @property
+    def help_text(self) -> str:
+        """The keys, with what H does now."""
+        return HELP_TEXT.format("hide" if self.panel_shown else "show")
+
+    def _draw_overlay(self, surface: pygame.Surface, arena: pygame.Rect, info: pygame.Rect | None) -> None:
+        """Which match this is, its speed and tally (in ``info``, else over the arena); PAUSED; the
+        result at the end of a match."""
         source = self.source
         names = source.match_names
         tally = source.tally
@@ -299,7 +308,12 @@ class WatchScreen:
         line = (f"{names[source.shown]} ({source.shown + 1}/{len(names)}, Tab: next)   match {source.match_key[1] + 1}"
                 f"   learner {tally['wins']} won, {tally['draws']} drawn, {tally['losses']} lost"
                 f"   speed x{speed:g}")
-        self.fonts.blit(surface, line, 20, TEXT_DIM, topleft=(arena.x + 10, arena.y + 8))
+        if info is None:
+            self.fonts.blit(surface, line, 20, TEXT_DIM, topleft=(arena.x + 10, arena.y + 8))
+        else:
+            surface.fill(PANEL_BG, info)
+            pygame.draw.line(surface, PANEL_EDGE, (info.left, info.bottom - 1), (info.right, info.bottom - 1))
+            self.fonts.blit(surface, line, 20, TEXT_DIM, midleft=(info.x + 10, info.centery))
         world = source.world
         cx, cy = arena.center
         if world.over:
@@ -372,12 +386,20 @@ class WatchScreen:
             ("Samples per second", [("", points["steps_per_s"])], None, "{:.0f}", "no data yet"),
         )
         for k, (title, lines, y_range, fmt, empty) in enumerate(charts):
-            draw_chart(piece.surface, rect.move(k * CHART_WIDTH, 0), self.fonts, title, lines, y_range, fmt, empty)
+            chart = Chart(title, "samples", "", [_latest_series(label, line, fmt) for label, line in lines], y_range,
+                          empty)
+            draw_chart(piece.surface, rect.move(k * CHART_WIDTH, 0), chart, self.fonts, PANEL_STYLE)
 
     def _draw_league(self, piece: _Cached) -> None:
         s = self.source
         if piece.stale(s.updates_received):
             draw_league(piece.surface, piece.local, self.fonts, s.league, s.playing)
+
+
+def _latest_series(label: str, points: Sequence[tuple[float, float]], fmt: str) -> Series:
+    """(step, value) points as a chart series whose legend also says the latest value."""
+    latest = fmt.format(points[-1][1]) if points else "-"
+    return Series(f"{label} {latest}" if label else latest, [x for x, _ in points], [y for _, y in points])
 
 
 class WatchApp:

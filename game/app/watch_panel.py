@@ -2,12 +2,12 @@
 
 Each function draws one piece into a rectangle of a surface from plain data (arrays, numbers,
 lists), so the screen (:mod:`game.app.watch`) can redraw a piece only when its data changed
-and blit the cached picture every other frame.
+and blit the cached picture every other frame. The charts of the training are drawn by the
+project's one chart drawer, :mod:`game.charts`.
 
 - :func:`draw_eyes`: the stacked gray frames the network receives, enlarged;
 - :func:`draw_feature_maps`: the first convolution layer's activations, one tile per kernel;
 - :func:`draw_probabilities`: 18 bars labelled with the action names, and the value estimate;
-- :func:`draw_chart`: a small line chart of (step, value) points;
 - :func:`draw_league`: the league's members, ratings and who is being played right now.
 """
 
@@ -27,7 +27,6 @@ SMALL_SIZE = 16
 GAP = 4  # px between tiles
 BAR_COLOR: Color = (84, 170, 178)
 CHOSEN_COLOR: Color = ACCENT
-CHART_COLORS: tuple[Color, ...] = ((120, 200, 255), (255, 180, 80), (170, 230, 140))
 TILE_EDGE = 255  # palette index of the gaps between feature-map tiles
 # feature maps: dark (no response) -> teal -> warm yellow (strongest response in this frame)
 HEAT_STOPS = ((0.0, (8, 12, 22)), (0.5, (36, 130, 140)), (1.0, (255, 222, 110)))
@@ -150,50 +149,6 @@ def draw_probabilities(
     fonts.blit(surface, f"value estimate {value:+.3f}   (expected return from here)", HEADER_SIZE, TEXT,
                topleft=(rect.x, rect.bottom - 20))
     return rects
-
-
-# ------------------------------------------------------------------------------------------
-def draw_chart(
-    surface: pygame.Surface, rect: pygame.Rect, fonts: Fonts, title: str,
-    lines: Sequence[tuple[str, Sequence[tuple[float, float]]]], y_range: tuple[float, float] | None = None,
-    fmt: str = "{:.0f}", empty: str = "no data yet",
-) -> None:
-    """A small line chart: ``lines`` are (label, [(step, value), ...]); the x axis is samples."""
-    surface.fill(PANEL_BG, rect)
-    pygame.draw.rect(surface, PANEL_EDGE, rect, 1)
-    fonts.blit(surface, title, SMALL_SIZE + 2, TEXT, topleft=(rect.x + 6, rect.y + 4))
-    plot = pygame.Rect(rect.x + 8, rect.y + 40, rect.width - 16, rect.height - 64)
-    points = [p for _, line in lines for p in line]
-    if not points:
-        fonts.blit(surface, empty, SMALL_SIZE, TEXT_DIM, center=plot.center)
-        return
-    xs = [p[0] for p in points]
-    ys = [p[1] for p in points]
-    x0, x1 = min(xs), max(xs)
-    y0, y1 = y_range if y_range else (min(ys), max(ys))
-    if y1 - y0 < 1e-9:
-        y0, y1 = y0 - 1.0, y1 + 1.0
-    pygame.draw.line(surface, PANEL_EDGE, plot.bottomleft, plot.bottomright)
-
-    def to_px(x: float, y: float) -> tuple[float, float]:
-        fx = 0.5 if x1 == x0 else (x - x0) / (x1 - x0)
-        return plot.x + fx * plot.width, plot.bottom - (y - y0) / (y1 - y0) * plot.height
-
-    legend_x = rect.x + 6
-    for k, (label, line) in enumerate(lines):
-        color = CHART_COLORS[k % len(CHART_COLORS)]
-        if len(line) >= 2:
-            pygame.draw.lines(surface, color, False, [to_px(x, y) for x, y in line], 2)
-        elif line:
-            pygame.draw.circle(surface, color, to_px(*line[0]), 3)
-        latest = fmt.format(line[-1][1]) if line else "-"
-        text = f"{label} {latest}" if label else latest
-        legend = fonts.blit(surface, text, SMALL_SIZE, color, topleft=(legend_x, rect.y + 22))
-        legend_x = legend.right + 10
-    fonts.blit(surface, fmt.format(y1), SMALL_SIZE - 2, TEXT_DIM, topright=(rect.right - 4, plot.y - 2))
-    fonts.blit(surface, fmt.format(y0), SMALL_SIZE - 2, TEXT_DIM, bottomright=(rect.right - 4, plot.bottom - 2))
-    fonts.blit(surface, f"{x0:,.0f} .. {x1:,.0f} samples", SMALL_SIZE - 2, TEXT_DIM,
-               midbottom=(rect.centerx, rect.bottom - 3))
 
 
 def draw_league(
