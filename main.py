@@ -572,9 +572,12 @@ def bench_watch(minutes: float, screenshot: str | None, as_json: bool) -> None:
 # ----------------------------------------------------------------------------------------
 # agents: the saved agents in saves/ (list, show, rename, delete, export, import, report)
 BOT_DETAILS = {  # the menu's line about each scripted bot, strongest first
+    "rusher": "scripted: the aimbot at point-blank range (60-160 px)",
     "aimbot": "scripted: leads its shots, 0.2 s reaction, avoids asteroids",
     "sniper": "scripted: the aimbot keeping far away (500-700 px)",
     "rookie": "scripted: a slower, shakier aimbot (0.35 s reaction)",
+    "dodger": "scripted: the aimbot, flying across your line of fire",
+    "sprayer": "scripted: the aimbot sweeping its aim and firing all the time",
     "random": "scripted: holds a random action for 1.5 s",
     "circler": "scripted: flies in circles, firing all the time",
     "spinner": "scripted: turns on the spot and fires",

@@ -141,6 +141,7 @@ def test_menu_lists_the_champion_then_agents_by_elo_then_the_bots(make_agent, tm
     make_agent("aimbot", elo=2000.0)  # an agent named like a bot could never be chosen: left out
     opponents = main._menu_opponents(str(tmp_path / "saves"))
     specs = [o.spec for o in opponents]
-    assert specs == ["champion", "rival", "aimbot", "sniper", "rookie", "random", "circler", "spinner", "idle"]
+    assert specs == ["champion", "rival", "rusher", "aimbot", "sniper", "rookie", "dodger", "sprayer", "random",
+                     "circler", "spinner", "idle"]
     assert opponents[1].detail == "Elo 1300 · 0.03 h · 1k samples · 2026-11-20 · 60% vs aimbot"
-    assert opponents[2].detail.startswith("scripted")
+    assert opponents[3].detail.startswith("scripted")
