@@ -8,7 +8,9 @@ times one job per request, so its runs alternate with the matching NumPy runs.
 
 1. Seed case: 64 images 3 x 50 x 50, 15 kernels 4 x 4, stride 2 (the article measured 1.23 s
    for its loops). Rows: correct nested loops; the article's einsum as written
-   (optimize=False); the same einsum with optimize=True; Conv2D forward and forward+backward.
+   (optimize=False); the same einsum with optimize=True; Conv2D forward and forward+backward;
+   Conv2D method=einsum (the specification the fast methods are tested against: the
+   article's einsum in the layer); the cells method on the same layer.
 2. Agent network at its training batch: each layer, then the whole net forward (acting path)
    and forward+backward (one PPO minibatch step without the optimizer).
 
@@ -24,13 +26,14 @@ import platform
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 
 from agent.nn import Conv2D, Dense, Flatten, ReLU, Sequential
 from agent.nn.blas import blas_thread_limit, blas_threads
+from agent.nn.conv.views import window_view
 from agent.policy import NetworkConfig
 from game.observation import ObservationConfig
 
@@ -59,6 +62,7 @@ BLOCK_S = 0.05  # seconds of back-to-back calls per timed turn (see _interleaved
 BLAS_IDLE_S = 0.15
 
 SEED_CASE = {"batch": 64, "channels": 3, "size": 50, "kernels": 15, "kernel": 4, "stride": 2}
+SPEC_ROW = "Conv2D method=einsum (the specification)"
 
 
 # ---------------------------------------------------------------------------- timing
@@ -129,14 +133,6 @@ def loop_conv_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int) 
     return out
 
 
-def article_windows(x: np.ndarray, k: int, stride: int) -> np.ndarray:
-    """The article's as_strided view: (batch, channels, out_h, out_w, k, k)."""
-    n, c, h, w = x.shape
-    sn, sc, sh, sw = x.strides
-    oh, ow = (h - k) // stride + 1, (w - k) // stride + 1
-    return as_strided(x, (n, c, oh, ow, k, k), (sn, sc, stride * sh, stride * sw, sh, sw), writeable=False)
-
-
 def _seed_case(quick: bool, threads: int | None, worker: _TorchWorker | None) -> dict:
     sc = SEED_CASE
     rng = np.random.default_rng(0)
@@ -149,14 +145,17 @@ def _seed_case(quick: bool, threads: int | None, worker: _TorchWorker | None) ->
     cells_layer = Conv2D(sc["channels"], sc["kernels"], sc["kernel"], stride=sc["stride"], rng=rng,
                          needs_input_grad=False, threads=threads, method="cells")
     cells_layer.weights[...], cells_layer.bias[...] = w, b
+    spec_layer = Conv2D(sc["channels"], sc["kernels"], sc["kernel"], stride=sc["stride"], rng=rng,
+                        needs_input_grad=False, method="einsum")
+    spec_layer.weights[...], spec_layer.bias[...] = w, b
     bias4 = b[None, :, None, None]
 
     def einsum_as_written() -> np.ndarray:
-        return np.einsum("bchwkt,fckt->bfhw", article_windows(x, sc["kernel"], sc["stride"]), w,
+        return np.einsum("bchwkt,fckt->bfhw", window_view(x, sc["kernel"], sc["stride"]), w,
                          optimize=False) + bias4
 
     def einsum_optimized() -> np.ndarray:
-        return np.einsum("bchwkt,fckt->bfhw", article_windows(x, sc["kernel"], sc["stride"]), w,
+        return np.einsum("bchwkt,fckt->bfhw", window_view(x, sc["kernel"], sc["stride"]), w,
                          optimize=True) + bias4
 
     grad = np.ones(layer.forward(x, train=False).shape, np.float32)
@@ -172,7 +171,8 @@ def _seed_case(quick: bool, threads: int | None, worker: _TorchWorker | None) ->
     errors = {name: float(np.max(np.abs(fn() - reference))) for name, fn in
               (("einsum as written", einsum_as_written), ("einsum optimize=True", einsum_optimized),
                ("Conv2D", lambda: layer.forward(x, train=False)),
-               ("Conv2D cells method", lambda: cells_layer.forward(x, train=False)))}
+               ("Conv2D cells method", lambda: cells_layer.forward(x, train=False)),
+               ("Conv2D method=einsum", lambda: spec_layer.forward(x, train=False)))}
 
     # Plus the correctness run above; a second run only when the machine is not crawling.
     loop_reps = 0 if quick or first_loop_s > 2.5 else 1
@@ -182,10 +182,12 @@ def _seed_case(quick: bool, threads: int | None, worker: _TorchWorker | None) ->
         "einsum optimize=True": einsum_optimized, "einsum as written": einsum_as_written,
         "Conv2D forward": lambda: layer.forward(x, train=False),
         "Conv2D forward+backward": conv_fwd_bwd,
-        "Conv2D forward, cells method": lambda: cells_layer.forward(x, train=False)}
-    reps = {"nested loops": loop_reps, "einsum as written": 5 if quick else 11,
+        "Conv2D forward, cells method": lambda: cells_layer.forward(x, train=False),
+        SPEC_ROW: lambda: spec_layer.forward(x, train=False)}
+    slow = 5 if quick else 11
+    reps = {"nested loops": loop_reps, "einsum as written": slow,
             "einsum optimize=True": fast, "Conv2D forward": fast, "Conv2D forward+backward": fast,
-            "Conv2D forward, cells method": fast}
+            "Conv2D forward, cells method": fast, SPEC_ROW: slow}
     if worker is not None:
         for op in ("forward", "forward+backward"):
             fns[f"torch {op}"] = lambda op=op: worker.time(f"seed {op}")
@@ -308,86 +310,13 @@ def _agent_net(layers: Sequence[tuple], input_shape: tuple[int, int, int], batch
 
 # ---------------------------------------------------------------------------- torch reference
 
-_TORCH_WORKER = r"""
-import json, sys, time
-try:
-    import torch
-    import torch.nn.functional as F
-except Exception as exc:
-    print(json.dumps({"error": f"PyTorch not available ({type(exc).__name__}: {exc})"}), flush=True)
-    sys.exit(0)
-cfg = json.loads(sys.stdin.readline())
-torch.manual_seed(0)
-threads = cfg["threads"]
-torch.set_num_threads(threads)
-jobs = {}  # name -> (fn, threads)
-sc = cfg["seed"]
-x = torch.rand(sc["batch"], sc["channels"], sc["size"], sc["size"])
-w = torch.rand(sc["kernels"], sc["channels"], sc["kernel"], sc["kernel"])
-b = torch.rand(sc["kernels"])
-wg, bg = w.clone().requires_grad_(True), b.clone().requires_grad_(True)
-def seed_forward():
-    with torch.no_grad():
-        F.conv2d(x, w, b, stride=sc["stride"])
-def seed_fb():
-    wg.grad = None; bg.grad = None
-    F.conv2d(x, wg, bg, stride=sc["stride"]).sum().backward()
-jobs["seed forward"] = (seed_forward, threads)
-jobs["seed forward+backward"] = (seed_fb, threads)
-c, h, wd = cfg["input_shape"]
-mods, features = [], None
-for spec in cfg["layers"]:
-    kind, args = spec[0], spec[1:]
-    if kind == "conv":
-        p = args[3] if len(args) > 3 else 0
-        mods.append(torch.nn.Conv2d(c, args[0], args[1], args[2], p))
-        h = (h + 2 * p - args[1]) // args[2] + 1; wd = (wd + 2 * p - args[1]) // args[2] + 1; c = args[0]
-    elif kind == "relu":
-        mods.append(torch.nn.ReLU())
-    elif kind == "flatten":
-        mods.append(torch.nn.Flatten()); features = c * h * wd
-    elif kind == "dense":
-        mods.append(torch.nn.Linear(features, args[0])); features = args[0]
-net = torch.nn.Sequential(*mods)
-xb = torch.rand(cfg["batch"], *cfg["input_shape"])
-hin = xb
-for i, m in enumerate(mods):
-    with torch.no_grad():
-        hout = m(hin)
-    if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear)):
-        inp = hin.clone().requires_grad_(i > 0)
-        def fwd(m=m, hin=hin):
-            with torch.no_grad():
-                m(hin)
-        def fb(m=m, inp=inp):
-            m.zero_grad(set_to_none=True); inp.grad = None
-            m(inp).sum().backward()
-        jobs[f"layer {i} forward"] = (fwd, threads)
-        jobs[f"layer {i} forward+backward"] = (fb, threads)
-    hin = hout
-def net_forward():
-    with torch.no_grad():
-        net(xb)
-def net_fb():
-    net.zero_grad(set_to_none=True)
-    net(xb).sum().backward()
-jobs["net forward"] = (net_forward, threads)
-jobs["net forward+backward"] = (net_fb, threads)
-jobs["net forward+backward, 1 thread"] = (net_fb, 1)
-print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads()}), flush=True)
-for line in sys.stdin:
-    fn, n = jobs[json.loads(line)]
-    if n != threads:
-        torch.set_num_threads(n)
-    t0 = time.perf_counter(); fn(); dt = time.perf_counter() - t0
-    if n != threads:
-        torch.set_num_threads(threads)
-    print(json.dumps(dt), flush=True)
-"""
+#: The PyTorch reference program, run by path in a process of its own.
+TORCH_REFERENCE = Path(__file__).with_name("torch_conv_reference.py")
 
 
 class _TorchWorker:
-    """PyTorch in its own process, timing one named job per request.
+    """PyTorch in its own process (benchmarks/torch_conv_reference.py), timing one named job
+    per request.
 
     A separate process keeps the two thread pools apart; answering one job at a time lets
     NumPy and PyTorch runs alternate, so both see the same background load.
@@ -395,7 +324,7 @@ class _TorchWorker:
 
     def __init__(self, cfg: dict) -> None:
         self.info: dict = {}
-        self._proc = subprocess.Popen([sys.executable, "-c", _TORCH_WORKER], stdin=subprocess.PIPE,
+        self._proc = subprocess.Popen([sys.executable, str(TORCH_REFERENCE)], stdin=subprocess.PIPE,
                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
             self._proc.stdin.write(json.dumps(cfg) + "\n")
@@ -514,17 +443,17 @@ def format_table(result: dict) -> str:
     loops, einsum = seed["nested loops"]["median_ms"], seed["einsum as written"]["median_ms"]
     lines += ["", f"Seed case: {cfg['batch']} x {cfg['channels']} x {cfg['size']} x {cfg['size']}, "
               f"{cfg['kernels']} kernels {cfg['kernel']}x{cfg['kernel']}, stride {cfg['stride']}",
-              f"{'implementation':<30}{'op':<18}{'median ms':>11}{'runs':>6}{'vs loops':>10}"
+              f"{'implementation':<42}{'op':<18}{'median ms':>11}{'runs':>6}{'vs loops':>10}"
               f"{'vs einsum':>11}{'/ torch':>9}"]
     for r in sc["rows"]:
         t = torch_rows.get(f"seed {r['op']}") if r["name"].startswith("Conv2D") else None
-        lines.append(f"{r['name']:<30}{r['op']:<18}{r['median_ms']:>11.3f}{r['runs']:>6}"
+        lines.append(f"{r['name']:<42}{r['op']:<18}{r['median_ms']:>11.3f}{r['runs']:>6}"
                      f"{loops / r['median_ms']:>9.0f}x{einsum / r['median_ms']:>10.1f}x"
                      + (f"{r['median_ms'] / t:>8.2f}x" if t else f"{'':>9}"))
     if torch_rows:
         for op in ("forward", "forward+backward"):
             t = torch_rows[f"seed {op}"]
-            lines.append(f"{'torch conv2d':<30}{op:<18}{t:>11.3f}{'':>6}{loops / t:>9.0f}x"
+            lines.append(f"{'torch conv2d':<42}{op:<18}{t:>11.3f}{'':>6}{loops / t:>9.0f}x"
                          f"{einsum / t:>10.1f}x{1:>8.2f}x")
     errs = ", ".join(f"{k} {v:.1e}" for k, v in sc["max_abs_error_vs_loops"].items())
     lines.append(f"max |difference| from loops: {errs}")

@@ -47,7 +47,7 @@ def test_loop_reference_is_right_on_a_hand_example():
     assert out[0, 0].tolist() == [[0 + 1 + 4 + 5, 2 + 3 + 6 + 7], [8 + 9 + 12 + 13, 10 + 11 + 14 + 15]]
 
 
-METHODS = ["cells", "windows"]  # both ways Conv2D computes ("auto" picks one per shape)
+METHODS = ["cells", "windows", "einsum"]  # every way Conv2D computes ("auto" picks cells or windows)
 
 
 def check_against_loops(rng, n, c, f, k, stride, padding, h, w, layout="nchw", chunk_bytes=None,
@@ -115,9 +115,9 @@ def test_auto_method_takes_windows_only_for_thin_cells():
     rng = np.random.default_rng(0)
     seed_layer = Conv2D(3, 15, 4, 2, rng=rng)      # 3 channels x 2 x 2 = 12 per cell: thin
     agent_layer = Conv2D(16, 32, 4, 2, rng=rng)    # 64 per cell
-    x_seed, x_agent = np.zeros((2, 3, 50, 50), np.float32), np.zeros((2, 16, 11, 11), np.float32)
-    assert seed_layer._plan(x_seed).path == "windows"
-    assert agent_layer._plan(x_agent).path != "windows"
+    assert seed_layer.chosen_method() == "windows"
+    assert agent_layer.chosen_method() == "cells"
+    assert Conv2D(3, 15, 4, 2, rng=rng, method="einsum").chosen_method() == "einsum"
     with pytest.raises(ValueError, match="method"):
         Conv2D(3, 4, 3, rng=rng, method="fft")
 

@@ -48,7 +48,7 @@ def check_layer(layer, x, rng, samples=None):
     (3, 1, 0, False), (3, 1, 1, False), (4, 2, 0, False), (3, 2, 1, False),
     (8, 4, 0, False), (5, 3, 2, False), (4, 2, 1, True),
 ])
-@pytest.mark.parametrize("method", ["cells", "windows"])
+@pytest.mark.parametrize("method", ["cells", "windows", "einsum"])
 def test_conv_gradients(k, stride, padding, relu, method):
     rng = np.random.default_rng(k * 100 + stride * 10 + padding)
     layer = Conv2D(2, 3, k, stride, padding, rng=rng, dtype=np.float64, method=method,

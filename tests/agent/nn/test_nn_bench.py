@@ -1,9 +1,14 @@
 """The convolution benchmark's building blocks (the benchmark itself is too slow for tests)."""
 
+import json
+import subprocess
+import sys
+
 import numpy as np
 
-from agent.nn import Conv2D, Dense
-from benchmarks.conv import DEFAULT_LAYERS, article_windows, build_net, loop_conv_forward
+from agent.nn import Conv2D
+from agent.nn.conv.views import window_view
+from benchmarks.conv import DEFAULT_LAYERS, TORCH_REFERENCE, build_net, loop_conv_forward
 
 
 def test_benchmark_loops_and_article_einsum_agree_with_conv2d():
@@ -13,7 +18,7 @@ def test_benchmark_loops_and_article_einsum_agree_with_conv2d():
     layer.bias[...] = 0.5
     expected = layer.forward(x)
     np.testing.assert_allclose(loop_conv_forward(x, layer.weights, layer.bias, 2), expected, atol=1e-5)
-    einsum = np.einsum("bchwkt,fckt->bfhw", article_windows(x, 4, 2), layer.weights) + 0.5
+    einsum = np.einsum("bchwkt,fckt->bfhw", window_view(x, 4, 2), layer.weights) + 0.5
     np.testing.assert_allclose(einsum, expected, atol=1e-5)
 
 
@@ -56,3 +61,14 @@ def test_interleaved_timing_runs_blocks_of_calls_and_reports_their_mean():
                          warmup=1, budget_s=0.3, block_s=0.05)
     assert len(times["slow"]) == 1 and calls["slow"] == 2
     assert len(times["fast"]) == 4
+
+
+def test_torch_reference_says_why_when_torch_cannot_be_imported():
+    # Run the reference program by path, as the benchmark does, with torch blocked.
+    block_torch = "import runpy, sys; sys.modules['torch'] = None; runpy.run_path(sys.argv[1], run_name='__main__')"
+    result = subprocess.run([sys.executable, "-c", block_torch, str(TORCH_REFERENCE)], input="{}\n",
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0
+    first_line = json.loads(result.stdout.splitlines()[0])
+    assert first_line["error"].startswith("PyTorch not available (")
+    assert "torch" in first_line["error"]
