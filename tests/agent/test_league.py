@@ -1,0 +1,54 @@
+"""The league's Elo and matchmaking, against numbers worked by hand."""
+
+import numpy as np
+import pytest
+
+from agent.league import League
+
+
+def test_elo_updates_by_hand():
+    league = League(bots=("random", "aimbot"), elo_k=16.0)
+    league.record("aimbot", 1.0)  # both 1000: expected 0.5, so +8 / -8
+    assert league.learner_rating == pytest.approx(1008.0)
+    assert league.members["aimbot"].rating == pytest.approx(992.0)
+    league.record("random", 0.0)  # expected 1 / (1 + 10 ** (-8 / 400)) = 0.511511...
+    expected = 1 / (1 + 10 ** ((1000 - 1008) / 400))
+    assert expected == pytest.approx(0.5115, abs=1e-4)
+    assert league.learner_rating == pytest.approx(1008.0 - 16 * expected)
+    assert league.members["random"].rating == 1000.0  # the anchor never moves
+    league.record("aimbot", 0.5)  # a draw against a weaker member costs a little
+    e = 1 / (1 + 10 ** ((992 - (1008 - 16 * expected)) / 400))
+    assert league.members["aimbot"].rating == pytest.approx(992.0 - 16 * (0.5 - e))
+
+
+def test_prioritized_weights_by_hand():
+    league = League(bots=("a", "b", "c"), spread=0.15, floor=0.03)
+    league.members["a"].recent = [1.0] * 10  # always beaten: (1 - 1)(1 + .15) + .03
+    league.members["b"].recent = [1.0, 0.0, 0.0, 0.5, 0.5]  # score 0.4: (0.6)(0.55) + .03
+    w = league.weights()
+    assert w["a"] == pytest.approx(0.03)
+    assert w["b"] == pytest.approx(0.36)
+    assert w["c"] == pytest.approx(0.5 * 0.65 + 0.03)  # unknown: 0.5
+    draws = [league.sample(np.random.default_rng(k)) for k in range(3000)]
+    total = sum(w.values())
+    for name in "abc":
+        assert draws.count(name) / len(draws) == pytest.approx(w[name] / total, abs=0.03)
+
+
+def test_snapshots_beyond_the_limit_drop_the_oldest_but_agents_stay():
+    league = League(bots=("random",), max_snapshots=2, agents=("champion-old",))
+    assert league.add_snapshot("s1", 10) == []
+    assert league.add_snapshot("s2", 20) == []
+    assert league.add_snapshot("s3", 30) == ["s1"]
+    assert set(league.members) == {"random", "champion-old", "s2", "s3"}
+    assert league.members["champion-old"].kind == "agent"
+    assert league.members["s3"].rating == league.learner_rating
+
+
+def test_state_round_trip():
+    league = League(bots=("random", "aimbot"), agents=("old",))
+    league.record("aimbot", 1.0)
+    league.record("old", 0.0)
+    again = League(bots=("random", "aimbot"), agents=("old",))
+    again.load_state_dict(league.state_dict())
+    assert again.table() == league.table()
