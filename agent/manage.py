@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from agent import saves
-from game.bots import BOTS
+from game.env import BOT_NAMES
 
 SHIPPED = "champion"  # the agent that ships with the game: listed first everywhere
-RESERVED_NAMES = frozenset(BOTS) | {"human"}  # controller names that would hide an agent
+RESERVED_NAMES = frozenset(BOT_NAMES) | {"human"}  # controller names that would hide an agent
 EVAL_NOTE = "score = wins + half the draws, over the last evaluation's matches"
 
 

@@ -32,8 +32,7 @@ from agent.learner import InlineLearner, ProcessLearner, Rollout
 from agent.manage import RESERVED_NAMES
 from agent.nn import Adam
 from agent.policy import ActorCritic
-from agent.trainer import aim_error
-from game.env import ObservationConfig, World
+from game.env import ObservationConfig, RewardConfig, Tally, World, tally
 
 
 @dataclass
@@ -98,7 +97,8 @@ class LearningController:
         self._count = 0  # decisions recorded in the buffers
         self._world: World | None = None
         self._player = 0
-        self._tally: tuple | None = None  # deaths, kills and asteroids at the last decision
+        self.rewards = RewardConfig(asteroid=config.asteroid_reward, aim_shaping=config.aim_shaping)
+        self._tally: Tally | None = None  # the player's kills, deaths and asteroids at the last decision
         self._potential = 0.0
         self._new_match = True
 
@@ -129,23 +129,13 @@ class LearningController:
                 self.policy.set_params(weights)
             self.updates += 1
 
-    def _tally_of(self, world: World, player: int) -> tuple[int, int, int]:
-        me, foe = world.ships[player], world.ships[1 - player]
-        return me.deaths, foe.deaths, me.asteroids_shot
-
     def _reward_since_last(self, world: World, player: int, potential: float) -> float:
-        """The game's reward since the previous decision, plus the change in aim potential."""
-        deaths, kills, rocks = self._tally_of(world, player)
-        d0, k0, r0 = self._tally
-        reward = (kills - k0) - (deaths - d0) + self.config.asteroid_reward * (rocks - r0)
+        """The game's reward since the previous decision, plus the change in shaping potential."""
+        reward = self.rewards.reward(self._tally, tally(world, player))
         return reward + self.config.gamma * potential - self._potential
 
-    def _aim_potential(self, world: World, player: int) -> float:
-        error = aim_error(world, player)
-        return 0.0 if error is None else -self.config.aim_shaping * error / math.pi
-
     def _record(self, world: World, player: int) -> None:
-        potential = self._aim_potential(world, player)
+        potential = self.rewards.potential(world, player)
         if not self._new_match and self._count > 0:
             self._rewards[self._count - 1, 0] = self._reward_since_last(world, player, potential)
         if self._count == self.config.rollout_steps:
@@ -159,7 +149,7 @@ class LearningController:
         self._rewards[k, 0] = 0.0
         self._dones[k, 0] = self._new_match
         self._count += 1
-        self._tally = self._tally_of(world, player)
+        self._tally = tally(world, player)
         self._potential = potential
         self._new_match = False
 

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from agent.nn import Conv2D, Dense, Flatten, Sequential
-from game.actions import NUM_ACTIONS
+from game.env import NUM_ACTIONS
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,7 @@ from agent.manage import RESERVED_NAMES
 from agent.nn.conv import conv_output_size
 from agent.policy import ActorCritic, NetworkConfig
 from agent.trainer import Trainer, TrainConfig
-from game.actions import NUM_ACTIONS
-from game.env import ObservationConfig
+from game.env import NUM_ACTIONS, ObservationConfig
 
 
 def _now() -> str:

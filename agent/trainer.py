@@ -40,8 +40,7 @@ from agent.league import League
 from agent.nn import Adam
 from agent.nn.blas import blas_thread_limit
 from agent.policy import ActorCritic, NetworkConfig
-from game.bots import BOTS
-from game.env import BatchDuelEnv, ObservationConfig, RewardConfig, Rules, World, derive_seed
+from game.env import BOT_NAMES, BatchDuelEnv, ObservationConfig, RewardConfig, Rules, derive_seed, make_bot
 
 EVAL_SEED = 20261126  # evaluations always use the same matches, so they compare across time
 EVAL_OPPONENTS = ("random", "aimbot")
@@ -89,9 +88,9 @@ class TrainConfig:
             raise ValueError("self_play_matches must be between 0 and num_matches")
         if self.num_streams * self.num_steps < self.num_minibatches:
             raise ValueError("each rollout must hold at least one sample per minibatch")
-        unknown = [b for b in self.bots if b not in BOTS]
+        unknown = [b for b in self.bots if b not in BOT_NAMES]
         if unknown:
-            raise ValueError(f"unknown league bot(s) {unknown}; choose from {', '.join(sorted(BOTS))}")
+            raise ValueError(f"unknown league bot(s) {unknown}; choose from {', '.join(sorted(BOT_NAMES))}")
 
     @property
     def bots(self) -> tuple[str, ...]:
@@ -113,15 +112,6 @@ class TrainConfig:
     @classmethod
     def option_fields(cls) -> list:
         return [f for f in fields(cls)]
-
-
-def aim_error(world: World, player: int) -> float | None:
-    """|angle| between ``player``'s heading and the bearing to the opponent, or None if either is dead."""
-    me, foe = world.ships[player], world.ships[1 - player]
-    if not (me.alive and foe.alive):
-        return None
-    bearing = math.atan2(foe.y - me.y, foe.x - me.x)
-    return abs((bearing - me.heading + math.pi) % (2 * math.pi) - math.pi)
 
 
 def _learner_score(winner: int | None, learner: int) -> float:
@@ -152,7 +142,8 @@ class Trainer:
         self.league = League(bots=config.bots, max_snapshots=config.max_snapshots)
         self.snapshots: dict[str, ActorCritic] = {}
         self.env = BatchDuelEnv(config.num_matches, rules=self.rules, observation=observation,
-                                rewards=RewardConfig(asteroid=config.asteroid_reward), copy=False)
+                                rewards=RewardConfig(asteroid=config.asteroid_reward, aim_shaping=config.aim_shaping,
+                                                     dodge_shaping=config.dodge_shaping), copy=False)
 
         # learning streams: (match slot, player)
         sp = config.self_play_matches
@@ -189,7 +180,7 @@ class Trainer:
         """Queue ``name`` as the opponent (player 2) of ``slot``'s next match."""
         self.opponent_next[slot] = name
         member = self.league.members[name]
-        self.env.set_controller(slot, 1, BOTS[name]() if member.kind == "bot" else None)
+        self.env.set_controller(slot, 1, make_bot(name) if member.kind == "bot" else None)
 
     def _start(self) -> None:
         """First reset of the matches, with opponents drawn for every league slot."""
@@ -203,22 +194,14 @@ class Trainer:
         self._started = True
 
     def _potentials(self) -> np.ndarray:
-        """Shaping potential of every stream's current state; also tallies the aim errors.
-
-        With both ships alive: ``(-aim_shaping * own aim error + dodge_shaping * the
-        opponent's aim error at us) / pi``; otherwise 0.
-        """
-        worlds = self.env.worlds
-        aim, dodge = self.config.aim_shaping, self.config.dodge_shaping
-        out = np.zeros(self.config.num_streams, np.float32)
-        for k, (slot, player) in enumerate(zip(self.stream_slots, self.stream_players)):
-            error = aim_error(worlds[slot], player)
-            if error is not None:
-                foe_error = aim_error(worlds[slot], 1 - player) if dodge else 0.0
-                out[k] = (dodge * foe_error - aim * error) / math.pi
-                self._aim_sum += error
-                self._aim_count += 1
-        return out
+        """Shaping potential of every stream's current state (see :mod:`game.env.rewards`);
+        also tallies the aim errors of the streams whose ships are both alive."""
+        slots, players = self.stream_slots, self.stream_players
+        errors = self.env.aim_errors(slots, players)
+        for error in errors[~np.isnan(errors)].tolist():
+            self._aim_sum += error
+            self._aim_count += 1
+        return self.env.potentials(slots, players)
 
     def _snapshot_actions(self, obs: np.ndarray, actions: np.ndarray) -> None:
         """Actions of the frozen snapshots playing player 2 in league slots (in place)."""
@@ -432,11 +415,9 @@ class Trainer:
             arrays.update({f"pending/{k}": v for k, v in self.pending.arrays().items()})
         for name, net in self.snapshots.items():
             arrays.update({f"snapshot/{name}/{k}": v.copy() for k, v in net.params().items()})
-        matches = []
-        for i, match in enumerate(self.env.matches):
-            saved = match.state_dict()
+        env_state = self.env.state_dict()
+        for i, saved in enumerate(env_state["matches"]):
             arrays[f"stack/{i}"] = saved.pop("stack")
-            matches.append(saved)
         state = {
             "config": asdict(self.config),
             "observation": asdict(self.observation),
@@ -451,8 +432,9 @@ class Trainer:
             "league": self.league.state_dict(),
             "opponent_now": {str(k): v for k, v in self.opponent_now.items()},
             "opponent_next": {str(k): v for k, v in self.opponent_next.items()},
-            "matches": matches,
-            "pending": [[s, p, getattr(c, "name", None)] for s, p, c in self.env._pending],
+            "matches": env_state["matches"],
+            "controllers": env_state["controllers"],
+            "pending": env_state["pending"],
             "next_done": self.next_done.tolist(),
             "prev_potential": self.prev_potential.tolist(),
             "recent_lengths": self._recent_lengths,
@@ -490,12 +472,14 @@ class Trainer:
             trainer.snapshots[name] = net
         trainer.opponent_now = {int(k): v for k, v in state["opponent_now"].items()}
         trainer.opponent_next = {int(k): v for k, v in state["opponent_next"].items()}
-        for i, (match, saved) in enumerate(zip(trainer.env.matches, state["matches"])):
-            opponent = trainer.opponent_now.get(i)
-            if opponent is not None and opponent in BOTS:
-                match.controllers[1] = BOTS[opponent]()
-            match.load_state_dict(dict(saved, stack=arrays[f"stack/{i}"]))
-        trainer.env._pending = [(s, p, BOTS[n]() if n in BOTS else None) for s, p, n in state["pending"]]
+        # runs saved before the env kept its controllers' names: the league slots' current opponents
+        opponents = [trainer.opponent_now.get(i) for i in range(config.num_matches)]
+        controllers = state.get("controllers") or [[None, o if o in BOT_NAMES else None] for o in opponents]
+        trainer.env.load_state_dict({
+            "matches": [dict(saved, stack=arrays[f"stack/{i}"]) for i, saved in enumerate(state["matches"])],
+            "controllers": controllers,
+            "pending": state["pending"],
+        })
         trainer.next_done = np.array(state["next_done"], bool)
         trainer.prev_potential = np.array(state["prev_potential"], np.float32)
         trainer._recent_lengths = list(state["recent_lengths"])
@@ -517,7 +501,7 @@ def evaluate_policy(
     env = BatchDuelEnv(matches, rules=rules, observation=observation, copy=False)
     learner_side = np.arange(matches) % 2
     for slot in range(matches):
-        env.set_controller(slot, 1 - int(learner_side[slot]), BOTS[opponent]())
+        env.set_controller(slot, 1 - int(learner_side[slot]), make_bot(opponent))
     obs, _ = env.reset(seed=seed)
     rng = np.random.default_rng(seed)
     results: list[float | None] = [None] * matches

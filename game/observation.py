@@ -34,9 +34,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import pygame
 
-from game.render import pentagon
 from game.world import World
 
 
@@ -92,6 +90,8 @@ class ObservationRenderer:
     """
 
     def __init__(self, config: ObservationConfig = ObservationConfig()) -> None:
+        import pygame  # here, not at the top: importing the observation settings never loads pygame
+
         self.config = config
         self._surfaces = []
         self._pixels = []  # (W, H) views; .T is the (H, W) frame
@@ -156,6 +156,10 @@ class ObservationRenderer:
 
     def _draw_scene(self, layer, world, player, point, angle, scale, sight_px, own_sight) -> None:
         """Draw the scene on surface ``layer`` through the map ``point`` / ``angle`` at ``scale``."""
+        import pygame
+
+        from game.render import pentagon  # the drawing module imports pygame
+
         cfg = self.config
         rules = world.rules
         surface = self._surfaces[layer]
@@ -195,8 +199,10 @@ class ObservationRenderer:
 
 
 
-def observation_image(stack: np.ndarray, zoom: int = 4, gap: int = 2) -> pygame.Surface:
+def observation_image(stack: np.ndarray, zoom: int = 4, gap: int = 2) -> "pygame.Surface":
     """A picture of a (K, H, W) observation: the K frames side by side, oldest first, enlarged."""
+    import pygame
+
     frames, height, width = stack.shape
     canvas = np.full((height * zoom, frames * (width * zoom + gap) - gap), 40, np.uint8)
     for k in range(frames):
@@ -209,4 +215,6 @@ def observation_image(stack: np.ndarray, zoom: int = 4, gap: int = 2) -> pygame.
 
 def save_observation(stack: np.ndarray, path: str, zoom: int = 4) -> None:
     """Save a (K, H, W) observation as a PNG a person can look at."""
+    import pygame
+
     pygame.image.save(observation_image(stack, zoom), path)
