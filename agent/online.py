@@ -24,36 +24,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 
 from agent import saves
 from agent.controller import AgentController
-from agent.learner import InlineLearner, ProcessLearner, Rollout
+from agent.learner import InlineLearner, ProcessLearner
 from agent.manage import RESERVED_NAMES
 from agent.nn import Adam
 from agent.policy import ActorCritic
-from game.env import ObservationConfig, RewardConfig, Tally, World, tally
+from agent.ppo import PPOConfig, RolloutBuffer, ppo_setting, setting
+from game.env import ObservationConfig, Tally, World, tally
 
 
 @dataclass
-class OnlineConfig:
-    """Hyperparameters of learning while playing (the names PPO's update reads)."""
+class OnlineConfig(PPOConfig):
+    """Hyperparameters of learning while playing: PPO's, with smaller and more careful updates."""
 
-    rollout_steps: int = 256  # decisions between updates (about 8.5 s of play at 30 a second)
-    learning_rate: float = 1e-4
-    update_epochs: int = 2
-    num_minibatches: int = 4
-    gamma: float = 0.99
-    gae_lambda: float = 0.95
-    clip_coef: float = 0.1
-    ent_coef: float = 0.01
-    vf_coef: float = 0.5
-    max_grad_norm: float = 0.5
-    norm_adv: bool = True
-    clip_vloss: bool = True
-    target_kl: float = 0.0
-    aim_shaping: float = 0.3
-    asteroid_reward: float = 0.2
+    learning_rate: float = ppo_setting("learning_rate", 1e-4)
+    num_minibatches: int = ppo_setting("num_minibatches", 4)
+    clip_coef: float = ppo_setting("clip_coef", 0.1)
+    rollout_steps: int = setting(256, "decisions between updates (about 8.5 s of play at 30 a second)")
 
 
 class LearningController:
@@ -87,17 +76,11 @@ class LearningController:
         self.updates = 0
         self.samples = 0
         self.last_stats: dict = {}
-        steps = config.rollout_steps
-        self._obs = np.zeros((steps, 1, *observation.shape), np.uint8)
-        self._actions = np.zeros((steps, 1), np.int64)
-        self._logprobs = np.zeros((steps, 1), np.float32)
-        self._values = np.zeros((steps, 1), np.float32)
-        self._rewards = np.zeros((steps, 1), np.float32)
-        self._dones = np.zeros((steps, 1), bool)
-        self._count = 0  # decisions recorded in the buffers
+        self.buffer = RolloutBuffer(config.rollout_steps, 1, observation.shape)
+        self._count = 0  # decisions recorded in the buffer
         self._world: World | None = None
         self._player = 0
-        self.rewards = RewardConfig(asteroid=config.asteroid_reward, aim_shaping=config.aim_shaping)
+        self.rewards = config.rewards
         self._tally: Tally | None = None  # the player's kills, deaths and asteroids at the last decision
         self._potential = 0.0
         self._new_match = True
@@ -137,17 +120,17 @@ class LearningController:
     def _record(self, world: World, player: int) -> None:
         potential = self.rewards.potential(world, player)
         if not self._new_match and self._count > 0:
-            self._rewards[self._count - 1, 0] = self._reward_since_last(world, player, potential)
+            self.buffer.rewards[self._count - 1, 0] = self._reward_since_last(world, player, potential)
         if self._count == self.config.rollout_steps:
             self._submit(next_value=self.agent.last_value, next_done=self._new_match)
-        k = self._count
-        self._obs[k, 0] = self.agent.last_observation
-        self._actions[k, 0] = self.agent.last_action
+        k, buffer = self._count, self.buffer
+        buffer.obs[k, 0] = self.agent.last_observation
+        buffer.actions[k, 0] = self.agent.last_action
         probs = self.agent.last_probs
-        self._logprobs[k, 0] = math.log(max(float(probs[self.agent.last_action]), 1e-12))
-        self._values[k, 0] = self.agent.last_value
-        self._rewards[k, 0] = 0.0
-        self._dones[k, 0] = self._new_match
+        buffer.logprobs[k, 0] = math.log(max(float(probs[self.agent.last_action]), 1e-12))
+        buffer.values[k, 0] = self.agent.last_value
+        buffer.rewards[k, 0] = 0.0
+        buffer.dones[k, 0] = self._new_match
         self._count += 1
         self._tally = tally(world, player)
         self._potential = potential
@@ -157,16 +140,14 @@ class LearningController:
         """The match the controller was playing is over: its last events count for the last step."""
         if self._world is not None and self._count > 0 and not self._new_match:
             # the final state has no value of its own: the match is over (potential 0)
-            self._rewards[self._count - 1, 0] = self._reward_since_last(self._world, self._player, 0.0)
+            self.buffer.rewards[self._count - 1, 0] = self._reward_since_last(self._world, self._player, 0.0)
         self._new_match = True
 
     def _submit(self, next_value: float, next_done: bool) -> None:
         if self._learner is None:
             kind = ProcessLearner if self._background else InlineLearner
             self._learner = kind(self.policy, self.optimizer, self.config)
-        rollout = Rollout(self._obs.copy(), self._actions.copy(), self._logprobs.copy(), self._values.copy(),
-                          self._rewards.copy(), self._dones.copy(), np.array([next_value], np.float32),
-                          np.array([next_done]))
+        rollout = self.buffer.rollout(next_value, next_done)
         if self._learner.pending:
             pass  # the previous update is still running: skip this rollout rather than wait
         else:

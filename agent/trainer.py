@@ -13,11 +13,12 @@ hyperparameter (each field described; ``python main.py train`` mirrors them as o
 4. bookkeeping: league snapshot, Elo, periodic evaluation against ``random`` and ``aimbot`` on a
    fixed set of seeds, metrics.
 
-Aim shaping: with both ships alive, the potential is ``-aim_shaping * |aim error| / pi`` (the
-angle between the learner's heading and the bearing to the opponent; optionally plus
-``dodge_shaping`` times the opponent's aim error at the learner), and each step's reward gets
-``gamma * potential(next) - potential(now)``. Potential-based shaping leaves the optimal
-policy unchanged (Ng et al. 1999) but tells the learner early which way to turn.
+Aim shaping: the env gives each learning stream's potential (:mod:`game.env.rewards`: with both
+ships alive, ``-aim_shaping * |aim error| / pi``, the aim error being the angle between the
+learner's heading and the bearing to the opponent, optionally plus ``dodge_shaping`` times the
+opponent's aim error at the learner), and each step's reward gets ``gamma * potential(next) -
+potential(now)``. Potential-based shaping leaves the optimal policy unchanged (Ng et al. 1999)
+but tells the learner early which way to turn.
 
 Everything that changes during training (weights, optimizer moments, counters, random
 generators, league, the matches in flight) is saved by :meth:`Trainer.state` and restored by
@@ -27,61 +28,41 @@ stopped.
 
 from __future__ import annotations
 
-import json
 import math
 import time
-from dataclasses import asdict, dataclass, field, fields
-from typing import Callable
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from agent.learner import InlineLearner, ProcessLearner, Rollout, ppo_update
+from agent.learner import InlineLearner, ProcessLearner
 from agent.league import League
 from agent.nn import Adam
 from agent.nn.blas import blas_thread_limit
 from agent.policy import ActorCritic, NetworkConfig
-from game.env import BOT_NAMES, BatchDuelEnv, ObservationConfig, RewardConfig, Rules, derive_seed, make_bot
+from agent.ppo import PPOConfig, Rollout, RolloutBuffer, ppo_update, setting
+from game.env import BOT_NAMES, BatchDuelEnv, ObservationConfig, Rules, derive_seed, make_bot
 
 EVAL_SEED = 20261126  # evaluations always use the same matches, so they compare across time
 EVAL_OPPONENTS = ("random", "aimbot")
 
 
-def _help(text: str, **kwargs) -> dict:
-    return {"metadata": {"help": text}, **kwargs}
-
-
 @dataclass
-class TrainConfig:
-    """Hyperparameters of a training run; saved with the agent."""
+class TrainConfig(PPOConfig):
+    """Hyperparameters of a training run (PPO's, and the run's own below); saved with the agent."""
 
-    seed: int = field(default=1, **_help("seed of every random draw of the run"))
-    num_matches: int = field(default=16, **_help("matches played at once"))
-    self_play_matches: int = field(default=4, **_help("of those, matches of the learner against itself"))
-    num_steps: int = field(default=128, **_help("decisions per match in each rollout"))
-    learning_rate: float = field(default=6e-4, **_help("Adam learning rate at the start"))
-    anneal_lr: bool = field(default=True, **_help("decay the learning rate linearly to 0 over the budget"))
-    gamma: float = field(default=0.99, **_help("discount factor"))
-    gae_lambda: float = field(default=0.95, **_help("GAE lambda"))
-    num_minibatches: int = field(default=8, **_help("minibatches per epoch"))
-    update_epochs: int = field(default=2, **_help("passes over each rollout"))
-    norm_adv: bool = field(default=True, **_help("normalise advantages per minibatch"))
-    clip_coef: float = field(default=0.2, **_help("PPO clipping of the probability ratio"))
-    clip_vloss: bool = field(default=True, **_help("clip the value loss around the old prediction"))
-    ent_coef: float = field(default=0.01, **_help("entropy bonus coefficient"))
-    vf_coef: float = field(default=0.5, **_help("value loss coefficient"))
-    max_grad_norm: float = field(default=0.5, **_help("global gradient-norm clip"))
-    target_kl: float = field(default=0.0, **_help("stop an update's epochs early above this KL (0: never)"))
-    aim_shaping: float = field(default=0.3, **_help("potential-based aim shaping scale (0: off)"))
-    dodge_shaping: float = field(default=0.0, **_help("potential-based shaping for staying off the opponent's aim"))
-    asteroid_reward: float = field(default=0.2, **_help("reward for an asteroid shot (a kill is 1)"))
-    match_time_limit_s: float = field(default=60.0, **_help("training matches end in a draw after this"))
-    snapshot_every: int = field(default=20, **_help("updates between frozen snapshots in the league"))
-    max_snapshots: int = field(default=2, **_help("snapshots kept in the league (few: the aimbot gets more matches)"))
-    league_bots: str = field(default="idle,random,rookie,aimbot", **_help("scripted opponents in the league"))
-    learner_process: bool = field(default=True, **_help(
-        "learn in a second process while the next rollout is played (uses two cores)"))
-    eval_every: int = field(default=40, **_help("updates between evaluations (0: never)"))
-    eval_matches: int = field(default=20, **_help("matches per evaluation opponent"))
+    seed: int = setting(1, "seed of every random draw of the run")
+    num_matches: int = setting(16, "matches played at once")
+    self_play_matches: int = setting(4, "of those, matches of the learner against itself")
+    num_steps: int = setting(128, "decisions per match in each rollout")
+    anneal_lr: bool = setting(True, "decay the learning rate linearly to 0 over the budget")
+    match_time_limit_s: float = setting(60.0, "training matches end in a draw after this")
+    snapshot_every: int = setting(20, "updates between frozen snapshots in the league")
+    max_snapshots: int = setting(2, "snapshots kept in the league (few: the aimbot gets more matches)")
+    league_bots: str = setting("idle,random,rookie,aimbot", "scripted opponents in the league")
+    learner_process: bool = setting(
+        True, "learn in a second process while the next rollout is played (uses two cores)")
+    eval_every: int = setting(40, "updates between evaluations (0: never)")
+    eval_matches: int = setting(20, "matches per evaluation opponent")
 
     def __post_init__(self) -> None:
         if not 0 <= self.self_play_matches <= self.num_matches:
@@ -108,10 +89,6 @@ class TrainConfig:
     @property
     def minibatch_size(self) -> int:
         return self.batch_size // self.num_minibatches
-
-    @classmethod
-    def option_fields(cls) -> list:
-        return [f for f in fields(cls)]
 
 
 def _learner_score(winner: int | None, learner: int) -> float:
@@ -142,8 +119,7 @@ class Trainer:
         self.league = League(bots=config.bots, max_snapshots=config.max_snapshots)
         self.snapshots: dict[str, ActorCritic] = {}
         self.env = BatchDuelEnv(config.num_matches, rules=self.rules, observation=observation,
-                                rewards=RewardConfig(asteroid=config.asteroid_reward, aim_shaping=config.aim_shaping,
-                                                     dodge_shaping=config.dodge_shaping), copy=False)
+                                rewards=config.rewards, copy=False)
 
         # learning streams: (match slot, player)
         sp = config.self_play_matches
@@ -165,14 +141,7 @@ class Trainer:
         self._aim_sum, self._aim_count = 0.0, 0  # aim errors seen during the current rollout
         self._recent_results: dict[str, list[float]] = {}
 
-        # rollout storage, uint8 frames
-        t, s = config.num_steps, config.num_streams
-        self.buf_obs = np.zeros((t, s, *observation.shape), np.uint8)
-        self.buf_actions = np.zeros((t, s), np.int64)
-        self.buf_logprobs = np.zeros((t, s), np.float32)
-        self.buf_values = np.zeros((t, s), np.float32)
-        self.buf_rewards = np.zeros((t, s), np.float32)
-        self.buf_dones = np.zeros((t, s), bool)
+        self.buffer = RolloutBuffer(config.num_steps, config.num_streams, observation.shape)
 
     # ------------------------------------------------------------------------------------
     # opponents
@@ -228,14 +197,15 @@ class Trainer:
         actions = np.zeros((cfg.num_matches, 2), np.int64)
         timing = {"act": 0.0, "env": 0.0}
         self._aim_sum, self._aim_count = 0.0, 0
+        buffer = self.buffer
         for t in range(cfg.num_steps):
             obs = self.env.observations
             stream_obs = obs[slots, players]
-            self.buf_obs[t] = stream_obs
-            self.buf_dones[t] = self.next_done
+            buffer.obs[t] = stream_obs
+            buffer.dones[t] = self.next_done
             tick = time.perf_counter()
             chosen, logprobs, values, _ = self.policy.act(stream_obs, self.rng)
-            self.buf_actions[t], self.buf_logprobs[t], self.buf_values[t] = chosen, logprobs, values
+            buffer.actions[t], buffer.logprobs[t], buffer.values[t] = chosen, logprobs, values
             actions[:] = 0
             actions[slots, players] = chosen
             self._snapshot_actions(obs, actions)
@@ -261,7 +231,7 @@ class Trainer:
                 _, final_values = self.policy.forward(final, train=False)
                 stream_rewards[cut] += cfg.gamma * final_values
 
-            self.buf_rewards[t] = stream_rewards
+            buffer.rewards[t] = stream_rewards
             self.next_done = stream_ended
             for slot in np.flatnonzero(ended):
                 self._match_ended(int(slot), infos["final_info"][int(slot)])
@@ -292,9 +262,7 @@ class Trainer:
         """A copy of the rollout just collected, with the value of the observation after it."""
         next_obs = self.env.observations[self.stream_slots, self.stream_players]
         _, next_value = self.policy.forward(next_obs, train=False)
-        return Rollout(self.buf_obs.copy(), self.buf_actions.copy(), self.buf_logprobs.copy(),
-                       self.buf_values.copy(), self.buf_rewards.copy(), self.buf_dones.copy(),
-                       next_value.astype(np.float32), self.next_done.copy())
+        return self.buffer.rollout(next_value, self.next_done)
 
     def learn(self, lr: float) -> dict:
         """Learn from the rollout in the buffers, here and now (no second process)."""

@@ -1,6 +1,5 @@
 """The environments: spaces, determinism, rewards, episode ends, the batch, the ego view, the door."""
 
-import math
 import subprocess
 import sys
 from pathlib import Path
