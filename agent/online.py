@@ -31,7 +31,8 @@ from agent.learner import InlineLearner, ProcessLearner
 from agent.manage import RESERVED_NAMES
 from agent.nn import Adam
 from agent.policy import ActorCritic
-from agent.ppo import PPOConfig, RolloutBuffer, ppo_setting, setting
+from agent.ppo import PPOConfig, RolloutBuffer, ppo_setting
+from agent.settings import setting
 from game.env import ObservationConfig, Tally, World, tally
 
 
@@ -42,7 +43,13 @@ class OnlineConfig(PPOConfig):
     learning_rate: float = ppo_setting("learning_rate", 1e-4)
     num_minibatches: int = ppo_setting("num_minibatches", 4)
     clip_coef: float = ppo_setting("clip_coef", 0.1)
-    rollout_steps: int = setting(256, "decisions between updates (about 8.5 s of play at 30 a second)")
+    rollout_steps: int = setting(256, "decisions between updates (about 8.5 s of play at 30 a second)", 1, 10**6)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()  # every field's type and range
+        if self.num_minibatches > self.rollout_steps:
+            raise ValueError(f"num_minibatches must be between 1 and rollout_steps, {self.rollout_steps} "
+                             f"(got {self.num_minibatches})")
 
 
 class LearningController:

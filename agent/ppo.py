@@ -25,33 +25,36 @@ import numpy as np
 
 from agent.nn import Adam, clip_grad_norm
 from agent.policy import ActorCritic
+from agent.settings import check_settings, setting
 from game.env import RewardConfig
-
-
-def setting(default: Any, help: str, **metadata: Any) -> Any:
-    """A config field with its one-line ``help`` (the command line shows it) and more metadata."""
-    return field(default=default, metadata={"help": help, **metadata})
 
 
 @dataclass
 class PPOConfig:
-    """The PPO settings every learner shares, and what it is rewarded for."""
+    """The PPO settings every learner shares, and what it is rewarded for.
 
-    learning_rate: float = setting(6e-4, "Adam learning rate (at the start, when it is annealed)")
-    gamma: float = setting(0.99, "discount factor")
-    gae_lambda: float = setting(0.95, "GAE lambda")
-    num_minibatches: int = setting(8, "minibatches per epoch")
-    update_epochs: int = setting(2, "passes over each rollout")
+    Every field has a one-line help and, for numbers, an inclusive range (see
+    :mod:`agent.settings`); a config outside them is a ValueError naming the field.
+    """
+
+    learning_rate: float = setting(6e-4, "Adam learning rate (at the start, when it is annealed)", 0.0, 1.0)
+    gamma: float = setting(0.99, "discount factor", 0.0, 1.0)
+    gae_lambda: float = setting(0.95, "GAE lambda", 0.0, 1.0)
+    num_minibatches: int = setting(8, "minibatches per epoch", 1, 4096)
+    update_epochs: int = setting(2, "passes over each rollout", 1, 100)
     norm_adv: bool = setting(True, "normalise advantages per minibatch")
-    clip_coef: float = setting(0.2, "PPO clipping of the probability ratio")
+    clip_coef: float = setting(0.2, "PPO clipping of the probability ratio", 0.0, 1.0)
     clip_vloss: bool = setting(True, "clip the value loss around the old prediction")
-    ent_coef: float = setting(0.01, "entropy bonus coefficient")
-    vf_coef: float = setting(0.5, "value loss coefficient")
-    max_grad_norm: float = setting(0.5, "global gradient-norm clip")
-    target_kl: float = setting(0.0, "stop an update's epochs early above this KL (0: never)")
-    aim_shaping: float = setting(0.3, "potential-based aim shaping scale (0: off)")
-    dodge_shaping: float = setting(0.0, "potential-based shaping for staying off the opponent's aim")
-    asteroid_reward: float = setting(0.2, "reward for an asteroid shot (a kill is 1)")
+    ent_coef: float = setting(0.01, "entropy bonus coefficient", 0.0, 1.0)
+    vf_coef: float = setting(0.5, "value loss coefficient", 0.0, 10.0)
+    max_grad_norm: float = setting(0.5, "global gradient-norm clip", 0.0, 1000.0)
+    target_kl: float = setting(0.0, "stop an update's epochs early above this KL (0: never)", 0.0, 10.0)
+    aim_shaping: float = setting(0.3, "potential-based aim shaping scale (0: off)", 0.0, 10.0)
+    dodge_shaping: float = setting(0.0, "potential-based shaping for staying off the opponent's aim", 0.0, 10.0)
+    asteroid_reward: float = setting(0.2, "reward for an asteroid shot (a kill is 1)", -10.0, 10.0)
+
+    def __post_init__(self) -> None:
+        check_settings(self)
 
     @property
     def rewards(self) -> RewardConfig:
@@ -61,7 +64,7 @@ class PPOConfig:
 
 
 def ppo_setting(name: str, default: Any) -> Any:
-    """:class:`PPOConfig`'s field ``name`` with another default (same help), for a subclass."""
+    """:class:`PPOConfig`'s field ``name`` with another default (same help and range), for a subclass."""
     return field(default=default, metadata=PPOConfig.__dataclass_fields__[name].metadata)
 
 

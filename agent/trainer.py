@@ -39,7 +39,8 @@ from agent.league import League
 from agent.nn import Adam
 from agent.nn.blas import blas_thread_limit
 from agent.policy import ActorCritic, NetworkConfig
-from agent.ppo import PPOConfig, Rollout, RolloutBuffer, ppo_update, setting
+from agent.ppo import PPOConfig, Rollout, RolloutBuffer, ppo_update
+from agent.settings import setting
 from game.env import BOT_NAMES, BatchDuelEnv, ObservationConfig, Rules, derive_seed, make_bot
 
 EVAL_SEED = 20261126  # evaluations always use the same matches, so they compare across time
@@ -50,28 +51,35 @@ EVAL_OPPONENTS = ("random", "aimbot")
 class TrainConfig(PPOConfig):
     """Hyperparameters of a training run (PPO's, and the run's own below); saved with the agent."""
 
-    seed: int = setting(1, "seed of every random draw of the run")
-    num_matches: int = setting(16, "matches played at once")
-    self_play_matches: int = setting(4, "of those, matches of the learner against itself")
-    num_steps: int = setting(128, "decisions per match in each rollout")
+    seed: int = setting(1, "seed of every random draw of the run", 0, 2**32 - 1)
+    num_matches: int = setting(16, "matches played at once", 1, 256)
+    self_play_matches: int = setting(4, "of those, matches of the learner against itself", 0, 256)
+    num_steps: int = setting(128, "decisions per match in each rollout", 1, 4096)
     anneal_lr: bool = setting(True, "decay the learning rate linearly to 0 over the budget")
-    match_time_limit_s: float = setting(60.0, "training matches end in a draw after this")
-    snapshot_every: int = setting(20, "updates between frozen snapshots in the league")
-    max_snapshots: int = setting(2, "snapshots kept in the league (few: the aimbot gets more matches)")
+    match_time_limit_s: float = setting(60.0, "training matches end in a draw after this", 1.0, 3600.0)
+    snapshot_every: int = setting(20, "updates between frozen snapshots in the league (0: never)", 0, None)
+    max_snapshots: int = setting(2, "snapshots kept in the league (few: the aimbot gets more matches)", 0, 100)
     league_bots: str = setting("idle,random,rookie,aimbot", "scripted opponents in the league")
     learner_process: bool = setting(
         True, "learn in a second process while the next rollout is played (uses two cores)")
-    eval_every: int = setting(40, "updates between evaluations (0: never)")
-    eval_matches: int = setting(20, "matches per evaluation opponent")
+    eval_every: int = setting(40, "updates between evaluations (0: never)", 0, None)
+    eval_matches: int = setting(20, "matches per evaluation opponent", 1, 1000)
 
     def __post_init__(self) -> None:
-        if not 0 <= self.self_play_matches <= self.num_matches:
-            raise ValueError("self_play_matches must be between 0 and num_matches")
-        if self.num_streams * self.num_steps < self.num_minibatches:
-            raise ValueError("each rollout must hold at least one sample per minibatch")
+        super().__post_init__()  # every field's type and range
+        if self.self_play_matches > self.num_matches:
+            raise ValueError(f"self_play_matches must be between 0 and num_matches, {self.num_matches} "
+                             f"(got {self.self_play_matches})")
+        if self.num_minibatches > self.batch_size:
+            raise ValueError(f"num_minibatches must be between 1 and the samples in a rollout, {self.batch_size} "
+                             f"(got {self.num_minibatches})")
         unknown = [b for b in self.bots if b not in BOT_NAMES]
         if unknown:
-            raise ValueError(f"unknown league bot(s) {unknown}; choose from {', '.join(sorted(BOT_NAMES))}")
+            raise ValueError(f"league_bots has unknown bot(s) {', '.join(map(repr, unknown))}; "
+                             f"choose from {', '.join(sorted(BOT_NAMES))}")
+        if not self.bots and self.self_play_matches < self.num_matches:
+            raise ValueError("league_bots must name at least one bot while some matches are against the league "
+                             "(self_play_matches < num_matches)")
 
     @property
     def bots(self) -> tuple[str, ...]:
