@@ -6,7 +6,7 @@ got. Every ``rollout_steps`` decisions it hands the rollout to a learner (by def
 process, so the game's frames never wait) and, when the new weights come back, plays on with
 them. Updates are small and careful (low learning rate, few epochs): it adapts to an opponent's
 style without forgetting how to play. The rewards are the game's (kill +1, death -1, asteroid
-+0.2) plus the trainer's potential-based aim shaping.
++0.2) plus the potential-based aim shaping, counted as the envs count them (:mod:`game.env`).
 
 In the window it also has the optional hooks of :mod:`game.controllers`: ``status()`` for the
 HUD ("learning · 3 updates"), ``close()``, and, when given an :class:`AdaptedAgentSaver`, a
@@ -16,10 +16,8 @@ question when the session ends: keep what it learned as a new saved agent (``NAM
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +26,7 @@ from typing import Any
 from agent import saves
 from agent.controller import AgentController
 from agent.learner import InlineLearner, ProcessLearner
-from agent.manage import RESERVED_NAMES
+from agent.loading import RESERVED_NAMES
 from agent.nn import Adam
 from agent.policy import ActorCritic
 from agent.ppo import PPOConfig, RolloutBuffer, ppo_setting
@@ -220,10 +218,6 @@ ADAPTED_SUFFIX = "-vs-you"
 DROPPED_METADATA = ("elo", "league", "evaluation", "history", "imported_from", "format", "format_version")
 
 
-def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-
-
 class AdaptedAgentSaver:
     """Saves an agent adapted by playing a person as a new agent beside the original ``name``.
 
@@ -256,7 +250,7 @@ class AdaptedAgentSaver:
 
     def adapted_metadata(self, name: str, updates: int, samples: int) -> dict[str, Any]:
         meta = {k: v for k, v in self.metadata.items() if k not in DROPPED_METADATA}
-        now = _now()
+        now = saves.now()
         meta.update(name=name, parent=self.name, created=now, saved=now,
                     adapted={"updates": updates, "samples": samples, "against": "human"})
         return meta
@@ -265,17 +259,9 @@ class AdaptedAgentSaver:
         """Write ``policy`` as a new agent under the first free name (atomically); that name."""
         while True:
             name = self.free_name()
-            folder = saves.agent_dir(name, self.saves_dir)
             try:
-                folder.mkdir(parents=True)
+                saves.create_agent(saves.agent_dir(name, self.saves_dir), policy.params(),
+                                   self.adapted_metadata(name, updates, samples))
             except FileExistsError:
                 continue  # taken since we looked: try the next one
-            except OSError as error:
-                raise saves.SaveError(f"cannot create {folder} ({error.strerror or error})") from None
-            break
-        try:
-            saves.save_agent(folder / saves.AGENT_FILE, policy.params(), self.adapted_metadata(name, updates, samples))
-        except BaseException:
-            shutil.rmtree(folder, ignore_errors=True)  # no half-saved agent is left behind
-            raise
-        return name
+            return name

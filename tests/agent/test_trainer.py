@@ -7,7 +7,8 @@ import pytest
 
 from agent import saves
 from agent.policy import NetworkConfig
-from agent.session import TrainingSession, load_policy
+from agent.loading import load_policy
+from agent.session import TrainingSession
 from agent.trainer import Trainer, TrainConfig
 from game.env import ObservationConfig
 
