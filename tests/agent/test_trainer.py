@@ -70,3 +70,15 @@ def test_creating_over_an_existing_agent_is_refused(tmp_path):
 def test_an_agent_cannot_take_a_bot_name(tmp_path):
     with pytest.raises(saves.SaveError, match="built-in controller"):
         TrainingSession.create("aimbot", TINY, TINY_OBS, TINY_NET, saves_dir=tmp_path)
+
+
+def test_a_training_state_without_controller_names_restores_them_from_the_league_slots():
+    """Runs saved before the batch env kept its controllers' names resume with the same opponents."""
+    trainer = Trainer(TINY, TINY_OBS, TINY_NET)
+    trainer.train_one_update(0.0)
+    state, arrays = trainer.state()
+    assert any(name is not None for _, name in state["controllers"])  # some league slot plays a bot now
+    older = {k: v for k, v in state.items() if k != "controllers"}
+    for saved in (state, older):
+        restored = Trainer.restore(saved, arrays)
+        assert restored.env.state_dict()["controllers"] == state["controllers"]
