@@ -1,7 +1,7 @@
-"""The PPO update, run in the trainer's process or in a second process that overlaps with play.
+"""Where the PPO update runs: in the player's process, or in a second one that overlaps with play.
 
-:func:`ppo_update` is steps 2-3 of a training round: advantages by GAE, then epochs of minibatch
-PPO steps (loss and gradients from :mod:`agent.ppo`, gradient clipping, Adam).
+:func:`agent.ppo.ppo_update` is steps 2-3 of a training round (advantages by GAE, then epochs
+of minibatch PPO steps).
 
 Two learners run it behind one small interface (``submit(rollout, lr, seed)``, then
 ``result() -> (weights, stats)``, ``state()``, ``close()``):
@@ -18,79 +18,17 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
-from dataclasses import dataclass
-
 import numpy as np
 
-from agent.nn import Adam, clip_grad_norm
+from agent.nn import Adam
 from agent.policy import ActorCritic, NetworkConfig
-from agent.ppo import compute_gae, ppo_loss
-
-
-@dataclass
-class Rollout:
-    """What one round of play produced, (T, S) per stream and step; frames as uint8."""
-
-    obs: np.ndarray  # (T, S, C, H, W) uint8
-    actions: np.ndarray  # (T, S) int64
-    logprobs: np.ndarray  # (T, S) float32, of the policy that played
-    values: np.ndarray  # (T, S) float32, of the policy that played
-    rewards: np.ndarray  # (T, S) float32, shaped
-    dones: np.ndarray  # (T, S) bool: the observation began a new match
-    next_value: np.ndarray  # (S,) value of the observation after the last step
-    next_done: np.ndarray  # (S,)
-
-    def arrays(self) -> dict[str, np.ndarray]:
-        return {name: getattr(self, name) for name in self.__dataclass_fields__}
-
-
-def ppo_update(policy: ActorCritic, optimizer: Adam, rollout: Rollout, config, lr: float,
-               rng: np.random.Generator) -> dict:
-    """Learn from ``rollout`` (``config`` is a TrainConfig); returns the averaged statistics."""
-    cfg = config
-    advantages, returns = compute_gae(rollout.rewards, rollout.values, rollout.dones, rollout.next_value,
-                                      rollout.next_done, cfg.gamma, cfg.gae_lambda)
-    b_obs = rollout.obs.reshape(-1, *rollout.obs.shape[2:])
-    b_actions = rollout.actions.reshape(-1)
-    b_logprobs = rollout.logprobs.reshape(-1)
-    b_advantages = advantages.reshape(-1)
-    b_returns = returns.reshape(-1)
-    b_values = rollout.values.reshape(-1)
-    batch = len(b_actions)
-    minibatch = batch // cfg.num_minibatches
-
-    stats_sum: dict[str, float] = {}
-    count = 0
-    grad_norms = []
-    for _ in range(cfg.update_epochs):
-        order = rng.permutation(batch)
-        for start in range(0, batch - minibatch + 1, minibatch):
-            idx = order[start : start + minibatch]
-            logits, values = policy.forward(b_obs[idx], train=True)
-            stats, dlogits, dvalues = ppo_loss(
-                logits, values, b_actions[idx], b_logprobs[idx], b_advantages[idx], b_returns[idx],
-                b_values[idx], cfg.clip_coef, cfg.vf_coef, cfg.ent_coef, cfg.norm_adv, cfg.clip_vloss,
-            )
-            policy.backward(dlogits, dvalues)
-            grads = policy.grads()
-            grad_norms.append(clip_grad_norm(grads, cfg.max_grad_norm))
-            optimizer.step(grads, lr=lr)
-            for key, value in stats.items():
-                stats_sum[key] = stats_sum.get(key, 0.0) + value
-            count += 1
-        if cfg.target_kl and stats["approx_kl"] > cfg.target_kl:
-            break
-    out = {key: value / max(count, 1) for key, value in stats_sum.items()}
-    variance = float(np.var(b_returns))
-    out["explained_variance"] = float("nan") if variance == 0 else 1.0 - float(np.var(b_returns - b_values)) / variance
-    out["grad_norm"] = float(np.mean(grad_norms)) if grad_norms else 0.0
-    return out
+from agent.ppo import PPOConfig, Rollout, ppo_update
 
 
 class InlineLearner:
     """Learns at once, on the trainer's own network and optimizer."""
 
-    def __init__(self, policy: ActorCritic, optimizer: Adam, config) -> None:
+    def __init__(self, policy: ActorCritic, optimizer: Adam, config: PPOConfig) -> None:
         self.policy, self.optimizer, self.config = policy, optimizer, config
         self._stats: dict | None = None
 
@@ -117,7 +55,7 @@ class InlineLearner:
         pass
 
 
-def _learner_main(conn, obs_shape, network: dict, config, params, adam_state) -> None:
+def _learner_main(conn, obs_shape, network: dict, config: PPOConfig, params, adam_state) -> None:
     """The second process: waits for rollouts, learns, sends weights back."""
     policy = ActorCritic(obs_shape, NetworkConfig.from_dict(network), threads=1)
     policy.set_params(params)
@@ -148,7 +86,7 @@ def _learner_main(conn, obs_shape, network: dict, config, params, adam_state) ->
 class ProcessLearner:
     """Learns in a second process; ``result`` waits for the update submitted last."""
 
-    def __init__(self, policy: ActorCritic, optimizer: Adam, config) -> None:
+    def __init__(self, policy: ActorCritic, optimizer: Adam, config: PPOConfig) -> None:
         context = mp.get_context("spawn")
         self._conn, child = context.Pipe()
         saved = os.environ.get("OPENBLAS_NUM_THREADS")

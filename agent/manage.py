@@ -21,10 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from agent import saves
-from game.bots import BOTS
+from agent.loading import RESERVED_NAMES  # noqa: F401 (the command line reads it from here)
+from agent.loading import check_reserved, load_policy
+from agent.policy import count_weights
 
 SHIPPED = "champion"  # the agent that ships with the game: listed first everywhere
-RESERVED_NAMES = frozenset(BOTS) | {"human"}  # controller names that would hide an agent
 EVAL_NOTE = "score = wins + half the draws, over the last evaluation's matches"
 
 
@@ -116,7 +117,7 @@ def details(name: str, saves_dir: Path | None = None) -> dict[str, Any]:
     info = {k: v for k, v in metadata.items() if k != "history"}
     info["name"] = name
     info["folder"] = str(folder)
-    info["parameters"] = sum(int(v.size) for v in params.values())
+    info["parameters"] = count_weights(params)
     info["files"] = {entry.name: entry.stat().st_size for entry in sorted(folder.iterdir())
                      if entry.is_file() and not entry.name.startswith(".")}
     history = metadata.get("history")
@@ -186,8 +187,7 @@ def _training_text(s: AgentSummary, training: dict) -> str:
 def check_new_name(name: str, saves_dir: Path | None = None) -> Path:
     """The folder for a new agent ``name``; SaveError if the name is not plain, reserved or taken."""
     folder = saves.agent_dir(name, saves_dir)
-    if name.lower() in RESERVED_NAMES:
-        raise saves.SaveError(f"{name!r} is the name of a built-in controller; choose another name")
+    check_reserved(name)
     if os.path.lexists(folder):
         raise saves.SaveError(f"an agent named {name!r} already exists in {folder.parent}")
     return folder
@@ -249,10 +249,8 @@ def import_agent(source: Path, name: str | None = None, saves_dir: Path | None =
     weights (nothing else in the file is kept) with ``imported_from`` added to its metadata.
     Returns the name it was saved under.
     """
-    from agent.session import load_policy  # builds the network: the last word on "usable"
-
     source = Path(source)
-    policy, _, metadata = load_policy(source)
+    policy, _, metadata = load_policy(source)  # builds the network: the last word on "usable"
     if name is None:
         name = metadata.get("name")
         if not isinstance(name, str):
@@ -263,16 +261,11 @@ def import_agent(source: Path, name: str | None = None, saves_dir: Path | None =
             raise saves.SaveError(
                 f"the agent's own name {name!r} cannot be a folder name; give another with --name") from None
     folder = check_new_name(name, saves_dir)
-    origin = {"file": str(source.resolve()), "name": metadata.get("name"), "date": _now()}
+    origin = {"file": str(source.resolve()), "name": metadata.get("name"), "date": saves.now()}
     try:
-        folder.mkdir(parents=True)
-    except OSError as error:
+        saves.create_agent(folder, policy.params(), dict(metadata, name=name, imported_from=origin))
+    except FileExistsError as error:  # taken since it was checked
         raise saves.SaveError(f"cannot create {folder} ({error.strerror or error})") from None
-    try:
-        saves.save_agent(folder / saves.AGENT_FILE, policy.params(), dict(metadata, name=name, imported_from=origin))
-    except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)  # no half-imported agent is left behind
-        raise
     return name
 
 
@@ -350,10 +343,6 @@ def size_text(n: int) -> str:
 def summary_dict(summary: AgentSummary) -> dict[str, Any]:
     """A summary as JSON-ready data (``agents list --json``)."""
     return asdict(summary)
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
 def _dict(value: Any) -> dict:

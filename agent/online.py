@@ -6,7 +6,7 @@ got. Every ``rollout_steps`` decisions it hands the rollout to a learner (by def
 process, so the game's frames never wait) and, when the new weights come back, plays on with
 them. Updates are small and careful (low learning rate, few epochs): it adapts to an opponent's
 style without forgetting how to play. The rewards are the game's (kill +1, death -1, asteroid
-+0.2) plus the trainer's potential-based aim shaping.
++0.2) plus the potential-based aim shaping, counted as the envs count them (:mod:`game.env`).
 
 In the window it also has the optional hooks of :mod:`game.controllers`: ``status()`` for the
 HUD ("learning · 3 updates"), ``close()``, and, when given an :class:`AdaptedAgentSaver`, a
@@ -16,45 +16,38 @@ question when the session ends: keep what it learned as a new saved agent (``NAM
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 
 from agent import saves
 from agent.controller import AgentController
-from agent.learner import InlineLearner, ProcessLearner, Rollout
-from agent.manage import RESERVED_NAMES
+from agent.learner import InlineLearner, ProcessLearner
+from agent.loading import RESERVED_NAMES
 from agent.nn import Adam
 from agent.policy import ActorCritic
-from agent.trainer import aim_error
-from game.env import ObservationConfig, World
+from agent.ppo import PPOConfig, RolloutBuffer, ppo_setting
+from agent.settings import setting
+from game.env import ObservationConfig, Tally, World, tally
 
 
 @dataclass
-class OnlineConfig:
-    """Hyperparameters of learning while playing (the names PPO's update reads)."""
+class OnlineConfig(PPOConfig):
+    """Hyperparameters of learning while playing: PPO's, with smaller and more careful updates."""
 
-    rollout_steps: int = 256  # decisions between updates (about 8.5 s of play at 30 a second)
-    learning_rate: float = 1e-4
-    update_epochs: int = 2
-    num_minibatches: int = 4
-    gamma: float = 0.99
-    gae_lambda: float = 0.95
-    clip_coef: float = 0.1
-    ent_coef: float = 0.01
-    vf_coef: float = 0.5
-    max_grad_norm: float = 0.5
-    norm_adv: bool = True
-    clip_vloss: bool = True
-    target_kl: float = 0.0
-    aim_shaping: float = 0.3
-    asteroid_reward: float = 0.2
+    learning_rate: float = ppo_setting("learning_rate", 1e-4)
+    num_minibatches: int = ppo_setting("num_minibatches", 4)
+    clip_coef: float = ppo_setting("clip_coef", 0.1)
+    rollout_steps: int = setting(256, "decisions between updates (about 8.5 s of play at 30 a second)", 1, 10**6)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()  # every field's type and range
+        if self.num_minibatches > self.rollout_steps:
+            raise ValueError(f"num_minibatches must be between 1 and rollout_steps, {self.rollout_steps} "
+                             f"(got {self.num_minibatches})")
 
 
 class LearningController:
@@ -88,17 +81,12 @@ class LearningController:
         self.updates = 0
         self.samples = 0
         self.last_stats: dict = {}
-        steps = config.rollout_steps
-        self._obs = np.zeros((steps, 1, *observation.shape), np.uint8)
-        self._actions = np.zeros((steps, 1), np.int64)
-        self._logprobs = np.zeros((steps, 1), np.float32)
-        self._values = np.zeros((steps, 1), np.float32)
-        self._rewards = np.zeros((steps, 1), np.float32)
-        self._dones = np.zeros((steps, 1), bool)
-        self._count = 0  # decisions recorded in the buffers
+        self.buffer = RolloutBuffer(config.rollout_steps, 1, observation.shape)
+        self._count = 0  # decisions recorded in the buffer
         self._world: World | None = None
         self._player = 0
-        self._tally: tuple | None = None  # deaths, kills and asteroids at the last decision
+        self.rewards = config.rewards
+        self._tally: Tally | None = None  # the player's kills, deaths and asteroids at the last decision
         self._potential = 0.0
         self._new_match = True
 
@@ -129,37 +117,27 @@ class LearningController:
                 self.policy.set_params(weights)
             self.updates += 1
 
-    def _tally_of(self, world: World, player: int) -> tuple[int, int, int]:
-        me, foe = world.ships[player], world.ships[1 - player]
-        return me.deaths, foe.deaths, me.asteroids_shot
-
     def _reward_since_last(self, world: World, player: int, potential: float) -> float:
-        """The game's reward since the previous decision, plus the change in aim potential."""
-        deaths, kills, rocks = self._tally_of(world, player)
-        d0, k0, r0 = self._tally
-        reward = (kills - k0) - (deaths - d0) + self.config.asteroid_reward * (rocks - r0)
+        """The game's reward since the previous decision, plus the change in shaping potential."""
+        reward = self.rewards.reward(self._tally, tally(world, player))
         return reward + self.config.gamma * potential - self._potential
 
-    def _aim_potential(self, world: World, player: int) -> float:
-        error = aim_error(world, player)
-        return 0.0 if error is None else -self.config.aim_shaping * error / math.pi
-
     def _record(self, world: World, player: int) -> None:
-        potential = self._aim_potential(world, player)
+        potential = self.rewards.potential(world, player)
         if not self._new_match and self._count > 0:
-            self._rewards[self._count - 1, 0] = self._reward_since_last(world, player, potential)
+            self.buffer.rewards[self._count - 1, 0] = self._reward_since_last(world, player, potential)
         if self._count == self.config.rollout_steps:
             self._submit(next_value=self.agent.last_value, next_done=self._new_match)
-        k = self._count
-        self._obs[k, 0] = self.agent.last_observation
-        self._actions[k, 0] = self.agent.last_action
+        k, buffer = self._count, self.buffer
+        buffer.obs[k, 0] = self.agent.last_observation
+        buffer.actions[k, 0] = self.agent.last_action
         probs = self.agent.last_probs
-        self._logprobs[k, 0] = math.log(max(float(probs[self.agent.last_action]), 1e-12))
-        self._values[k, 0] = self.agent.last_value
-        self._rewards[k, 0] = 0.0
-        self._dones[k, 0] = self._new_match
+        buffer.logprobs[k, 0] = math.log(max(float(probs[self.agent.last_action]), 1e-12))
+        buffer.values[k, 0] = self.agent.last_value
+        buffer.rewards[k, 0] = 0.0
+        buffer.dones[k, 0] = self._new_match
         self._count += 1
-        self._tally = self._tally_of(world, player)
+        self._tally = tally(world, player)
         self._potential = potential
         self._new_match = False
 
@@ -167,16 +145,14 @@ class LearningController:
         """The match the controller was playing is over: its last events count for the last step."""
         if self._world is not None and self._count > 0 and not self._new_match:
             # the final state has no value of its own: the match is over (potential 0)
-            self._rewards[self._count - 1, 0] = self._reward_since_last(self._world, self._player, 0.0)
+            self.buffer.rewards[self._count - 1, 0] = self._reward_since_last(self._world, self._player, 0.0)
         self._new_match = True
 
     def _submit(self, next_value: float, next_done: bool) -> None:
         if self._learner is None:
             kind = ProcessLearner if self._background else InlineLearner
             self._learner = kind(self.policy, self.optimizer, self.config)
-        rollout = Rollout(self._obs.copy(), self._actions.copy(), self._logprobs.copy(), self._values.copy(),
-                          self._rewards.copy(), self._dones.copy(), np.array([next_value], np.float32),
-                          np.array([next_done]))
+        rollout = self.buffer.rollout(next_value, next_done)
         if self._learner.pending:
             pass  # the previous update is still running: skip this rollout rather than wait
         else:
@@ -242,10 +218,6 @@ ADAPTED_SUFFIX = "-vs-you"
 DROPPED_METADATA = ("elo", "league", "evaluation", "history", "imported_from", "format", "format_version")
 
 
-def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-
-
 class AdaptedAgentSaver:
     """Saves an agent adapted by playing a person as a new agent beside the original ``name``.
 
@@ -278,7 +250,7 @@ class AdaptedAgentSaver:
 
     def adapted_metadata(self, name: str, updates: int, samples: int) -> dict[str, Any]:
         meta = {k: v for k, v in self.metadata.items() if k not in DROPPED_METADATA}
-        now = _now()
+        now = saves.now()
         meta.update(name=name, parent=self.name, created=now, saved=now,
                     adapted={"updates": updates, "samples": samples, "against": "human"})
         return meta
@@ -287,17 +259,9 @@ class AdaptedAgentSaver:
         """Write ``policy`` as a new agent under the first free name (atomically); that name."""
         while True:
             name = self.free_name()
-            folder = saves.agent_dir(name, self.saves_dir)
             try:
-                folder.mkdir(parents=True)
+                saves.create_agent(saves.agent_dir(name, self.saves_dir), policy.params(),
+                                   self.adapted_metadata(name, updates, samples))
             except FileExistsError:
                 continue  # taken since we looked: try the next one
-            except OSError as error:
-                raise saves.SaveError(f"cannot create {folder} ({error.strerror or error})") from None
-            break
-        try:
-            saves.save_agent(folder / saves.AGENT_FILE, policy.params(), self.adapted_metadata(name, updates, samples))
-        except BaseException:
-            shutil.rmtree(folder, ignore_errors=True)  # no half-saved agent is left behind
-            raise
-        return name
+            return name

@@ -17,7 +17,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from agent.nn import Conv2D, Dense, Flatten, Sequential
-from game.actions import NUM_ACTIONS
+from agent.nn.conv import conv_output_size
+from game.env import NUM_ACTIONS
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,25 @@ class NetworkConfig:
     @classmethod
     def from_dict(cls, data: dict) -> NetworkConfig:
         return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
+
+
+def parameter_count(obs_shape: tuple[int, int, int], network: NetworkConfig) -> int:
+    """How many weights :class:`ActorCritic` has for these settings (computed, nothing allocated);
+    -1 when the convolutions leave nothing of the frames (no network can be built)."""
+    channels, height, width = obs_shape
+    count = 0
+    for out, k, s in zip(network.channels, network.kernel_sizes, network.strides):
+        count += out * channels * k * k + out
+        channels, height, width = out, conv_output_size(height, k, s), conv_output_size(width, k, s)
+        if height < 1 or width < 1:
+            return -1
+    flat = channels * height * width
+    return count + flat * network.hidden + network.hidden + (network.hidden + 1) * (NUM_ACTIONS + 1)
+
+
+def count_weights(params: dict[str, np.ndarray]) -> int:
+    """How many numbers a set of weights holds."""
+    return sum(int(value.size) for value in params.values())
 
 
 class ActorCritic:

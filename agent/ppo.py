@@ -1,9 +1,12 @@
-"""Proximal Policy Optimization, the pieces: advantages (GAE) and the clipped loss with its gradient.
+"""Proximal Policy Optimization: its settings, rollout storage, advantages (GAE), the loss, the update.
 
 Names follow the paper and cleanrl: ``advantages``, ``returns``, ``clip_coef``, ``approx_kl``.
-The network is not touched here: :func:`ppo_loss` takes the logits and values a forward pass
-produced and returns the loss statistics and the gradient of the loss with respect to those
-logits and values, which the caller sends back through the network.
+:class:`PPOConfig` holds the settings every learner shares (training runs and learning while
+playing extend it); a :class:`RolloutBuffer` collects what the policy saw and did, and hands it
+over as a :class:`Rollout`; :func:`ppo_update` learns from one. :func:`ppo_loss` does not touch
+the network: it takes the logits and values a forward pass produced and returns the loss
+statistics and the gradient of the loss with respect to those logits and values, which the
+caller sends back through the network.
 
 The loss, averaged over a minibatch of B samples (``r = exp(logp - old_logp)``, ``A`` the
 advantages, normalised per minibatch when ``norm_adv``):
@@ -15,7 +18,93 @@ advantages, normalised per minibatch when ``norm_adv``):
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Any
+
 import numpy as np
+
+from agent.nn import Adam, clip_grad_norm
+from agent.policy import ActorCritic
+from agent.settings import check_settings, setting
+from game.env import RewardConfig
+
+
+@dataclass
+class PPOConfig:
+    """The PPO settings every learner shares, and what it is rewarded for.
+
+    Every field has a one-line help and, for numbers, an inclusive range (see
+    :mod:`agent.settings`); a config outside them is a ValueError naming the field.
+    """
+
+    learning_rate: float = setting(6e-4, "Adam learning rate (at the start, when it is annealed)", 0.0, 1.0)
+    gamma: float = setting(0.99, "discount factor", 0.0, 1.0)
+    gae_lambda: float = setting(0.95, "GAE lambda", 0.0, 1.0)
+    num_minibatches: int = setting(8, "minibatches per epoch", 1, 4096)
+    update_epochs: int = setting(2, "passes over each rollout", 1, 100)
+    norm_adv: bool = setting(True, "normalise advantages per minibatch")
+    clip_coef: float = setting(0.2, "PPO clipping of the probability ratio", 0.0, 1.0)
+    clip_vloss: bool = setting(True, "clip the value loss around the old prediction")
+    ent_coef: float = setting(0.01, "entropy bonus coefficient", 0.0, 1.0)
+    vf_coef: float = setting(0.5, "value loss coefficient", 0.0, 10.0)
+    max_grad_norm: float = setting(0.5, "global gradient-norm clip", 0.0, 1000.0)
+    target_kl: float = setting(0.0, "stop an update's epochs early above this KL (0: never)", 0.0, 10.0)
+    aim_shaping: float = setting(0.3, "potential-based aim shaping scale (0: off)", 0.0, 10.0)
+    dodge_shaping: float = setting(0.0, "potential-based shaping for staying off the opponent's aim", 0.0, 10.0)
+    asteroid_reward: float = setting(0.2, "reward for an asteroid shot (a kill is 1)", -10.0, 10.0)
+
+    def __post_init__(self) -> None:
+        check_settings(self)
+
+    @property
+    def rewards(self) -> RewardConfig:
+        """The reward the learner is trained on: the game's events plus the shaping potential."""
+        return RewardConfig(asteroid=self.asteroid_reward, aim_shaping=self.aim_shaping,
+                            dodge_shaping=self.dodge_shaping)
+
+
+def ppo_setting(name: str, default: Any) -> Any:
+    """:class:`PPOConfig`'s field ``name`` with another default (same help and range), for a subclass."""
+    return field(default=default, metadata=PPOConfig.__dataclass_fields__[name].metadata)
+
+
+@dataclass
+class Rollout:
+    """What one round of play produced, (T, S) per stream and step; frames as uint8."""
+
+    obs: np.ndarray  # (T, S, C, H, W) uint8
+    actions: np.ndarray  # (T, S) int64
+    logprobs: np.ndarray  # (T, S) float32, of the policy that played
+    values: np.ndarray  # (T, S) float32, of the policy that played
+    rewards: np.ndarray  # (T, S) float32, shaped
+    dones: np.ndarray  # (T, S) bool: the observation began a new match
+    next_value: np.ndarray  # (S,) value of the observation after the last step
+    next_done: np.ndarray  # (S,)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+class RolloutBuffer:
+    """Room for ``steps`` decisions of ``streams`` learning streams; frames kept as uint8.
+
+    The player fills row ``t`` (``obs[t]``, ``actions[t]``, ...) and :meth:`rollout` hands a copy
+    over to the learner, so the buffer can be filled again at once.
+    """
+
+    def __init__(self, steps: int, streams: int, obs_shape: tuple[int, ...]) -> None:
+        self.obs = np.zeros((steps, streams, *obs_shape), np.uint8)
+        self.actions = np.zeros((steps, streams), np.int64)
+        self.logprobs = np.zeros((steps, streams), np.float32)
+        self.values = np.zeros((steps, streams), np.float32)
+        self.rewards = np.zeros((steps, streams), np.float32)
+        self.dones = np.zeros((steps, streams), bool)
+
+    def rollout(self, next_value: Any, next_done: Any) -> Rollout:
+        """A copy of the buffer, with the value (and done flag) of the observation after it."""
+        return Rollout(self.obs.copy(), self.actions.copy(), self.logprobs.copy(), self.values.copy(),
+                       self.rewards.copy(), self.dones.copy(), np.array(next_value, np.float32, ndmin=1),
+                       np.array(next_done, bool, ndmin=1))
 
 
 def log_softmax(logits: np.ndarray) -> np.ndarray:
@@ -118,3 +207,50 @@ def ppo_loss(
         "loss": float(pg_loss - ent_coef * entropy.mean() + vf_coef * v_loss),
     }
     return stats, dlogits.astype(logits.dtype, copy=False), dvalues.astype(values.dtype, copy=False)
+
+
+def ppo_update(policy: ActorCritic, optimizer: Adam, rollout: Rollout, config: PPOConfig, lr: float,
+               rng: np.random.Generator) -> dict:
+    """Learn from ``rollout``: GAE, then epochs of minibatch PPO steps (gradient clipping, Adam).
+
+    Returns the statistics of :func:`ppo_loss` averaged over the minibatch steps, with the
+    explained variance of the values and the mean gradient norm before clipping.
+    """
+    cfg = config
+    advantages, returns = compute_gae(rollout.rewards, rollout.values, rollout.dones, rollout.next_value,
+                                      rollout.next_done, cfg.gamma, cfg.gae_lambda)
+    b_obs = rollout.obs.reshape(-1, *rollout.obs.shape[2:])
+    b_actions = rollout.actions.reshape(-1)
+    b_logprobs = rollout.logprobs.reshape(-1)
+    b_advantages = advantages.reshape(-1)
+    b_returns = returns.reshape(-1)
+    b_values = rollout.values.reshape(-1)
+    batch = len(b_actions)
+    minibatch = batch // cfg.num_minibatches
+
+    stats_sum: dict[str, float] = {}
+    count = 0
+    grad_norms = []
+    for _ in range(cfg.update_epochs):
+        order = rng.permutation(batch)
+        for start in range(0, batch - minibatch + 1, minibatch):
+            idx = order[start : start + minibatch]
+            logits, values = policy.forward(b_obs[idx], train=True)
+            stats, dlogits, dvalues = ppo_loss(
+                logits, values, b_actions[idx], b_logprobs[idx], b_advantages[idx], b_returns[idx],
+                b_values[idx], cfg.clip_coef, cfg.vf_coef, cfg.ent_coef, cfg.norm_adv, cfg.clip_vloss,
+            )
+            policy.backward(dlogits, dvalues)
+            grads = policy.grads()
+            grad_norms.append(clip_grad_norm(grads, cfg.max_grad_norm))
+            optimizer.step(grads, lr=lr)
+            for key, value in stats.items():
+                stats_sum[key] = stats_sum.get(key, 0.0) + value
+            count += 1
+        if cfg.target_kl and stats["approx_kl"] > cfg.target_kl:
+            break
+    out = {key: value / max(count, 1) for key, value in stats_sum.items()}
+    variance = float(np.var(b_returns))
+    out["explained_variance"] = float("nan") if variance == 0 else 1.0 - float(np.var(b_returns - b_values)) / variance
+    out["grad_norm"] = float(np.mean(grad_norms)) if grad_norms else 0.0
+    return out

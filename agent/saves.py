@@ -17,6 +17,7 @@ crash leaves the old or the new file, never half of one. Every read uses
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -40,6 +41,11 @@ _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 class SaveError(Exception):
     """A saved agent cannot be read, written or found; the message is one sentence for the user."""
+
+
+def now() -> str:
+    """The time now as the metadata records it: UTC, ISO 8601, to the second."""
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
 def default_saves_dir() -> Path:
@@ -231,6 +237,26 @@ def save_agent(path: Path, params: dict[str, np.ndarray], metadata: dict[str, An
     write_npz(path, {"param/" + k: np.asarray(v, np.float32) for k, v in params.items()}, meta)
 
 
+def create_agent(folder: Path, params: dict[str, np.ndarray], metadata: dict[str, Any]) -> None:
+    """Claim the new folder ``folder`` and write an agent file in it; nothing is left on failure.
+
+    FileExistsError if ``folder`` exists already (nothing is ever written over it, so a caller
+    can try another name); any other failure is a SaveError.
+    """
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True)
+    except FileExistsError:
+        raise
+    except OSError as error:
+        raise SaveError(f"cannot create {folder} ({error.strerror or error})") from None
+    try:
+        save_agent(folder / AGENT_FILE, params, metadata)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)  # no half-saved agent is left behind
+        raise
+
+
 def load_agent(path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """Weights and metadata of an agent file; SaveError (one sentence) if it is not a usable one."""
     arrays, metadata = read_npz(path)
@@ -285,6 +311,14 @@ def append_metrics(path: Path, row: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a", encoding="utf-8") as f:
         f.write(json.dumps(row, sort_keys=True) + "\n")
+
+
+def rewrite_metrics(path: Path, rows: list[dict[str, Any]]) -> None:
+    """Replace the rows of an existing metrics log, atomically (nothing happens if there is none)."""
+    if not path.exists():
+        return
+    with _AtomicFile(path) as f:
+        f.write("".join(json.dumps(row, sort_keys=True) + "\n" for row in rows).encode("utf-8"))
 
 
 def read_metrics(path: Path) -> list[dict[str, Any]]:

@@ -8,25 +8,17 @@ a second Ctrl-C abandons it, keeping the last checkpoint).
 
 from __future__ import annotations
 
-import datetime as dt
 import signal
 import time
-from dataclasses import asdict, fields
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Callable
 
 from agent import saves
-from agent.manage import RESERVED_NAMES
-from agent.nn.conv import conv_output_size
-from agent.policy import ActorCritic, NetworkConfig
+from agent.loading import check_reserved, load_policy
+from agent.policy import NetworkConfig
 from agent.trainer import Trainer, TrainConfig
-from game.bots import BOTS
-from game.actions import NUM_ACTIONS
-from game.env import ObservationConfig
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+from game.env import BOT_NAMES, ObservationConfig
 
 
 class TrainingSession:
@@ -52,15 +44,14 @@ class TrainingSession:
         overwrite: bool = False,
     ) -> TrainingSession:
         folder = saves.agent_dir(name, saves_dir)
-        if name.lower() in RESERVED_NAMES:
-            raise saves.SaveError(f"{name!r} is the name of a built-in controller; choose another name")
+        check_reserved(name)
         if (folder / saves.AGENT_FILE).exists() or (folder / saves.TRAINING_FILE).exists():
             if not overwrite:
                 raise saves.SaveError(
                     f"an agent named {name!r} already exists; use --resume to continue it or choose another name"
                 )
         agents = _league_agents(config, observation, network, saves_dir)
-        return cls(name, Trainer(config, observation, network, agents), folder, _now())
+        return cls(name, Trainer(config, observation, network, agents), folder, saves.now())
 
     @classmethod
     def from_agent(cls, name: str, parent: str, config: TrainConfig, saves_dir: Path | None = None) -> TrainingSession:
@@ -93,10 +84,10 @@ class TrainingSession:
         except (KeyError, ValueError, TypeError, IndexError, AttributeError, saves.SaveError) as error:
             # a damaged or hand-made training file: say so, never a traceback
             raise saves.SaveError(f"the training state of {name!r} cannot be resumed ({error})") from None
-        session = cls(name, trainer, folder, meta.get("created", _now()), meta.get("parent"))
+        session = cls(name, trainer, folder, meta.get("created", saves.now()), meta.get("parent"))
         # metrics logged after the checkpoint belong to updates that will now be redone
         rows = [r for r in saves.read_metrics(folder / saves.METRICS_FILE) if r.get("update", 0) <= trainer.update]
-        _rewrite_metrics(folder / saves.METRICS_FILE, rows)
+        saves.rewrite_metrics(folder / saves.METRICS_FILE, rows)
         return session
 
     # ------------------------------------------------------------------------------------
@@ -106,7 +97,7 @@ class TrainingSession:
         return {
             "name": self.name,
             "created": self.created,
-            "saved": _now(),
+            "saved": saves.now(),
             "parent": self.parent,
             "network": t.network.to_dict(),
             "observation": asdict(t.observation),
@@ -170,7 +161,7 @@ class TrainingSession:
                         break
                     progress = spent / (minutes * 60)
                 row = t.train_one_update(progress)
-                row["wall_time"] = _now()
+                row["wall_time"] = saves.now()
                 saves.append_metrics(self.folder / saves.METRICS_FILE, row)
                 if on_update is not None:
                     called = time.monotonic()
@@ -205,7 +196,7 @@ def _league_agents(config: TrainConfig, observation: ObservationConfig, network:
         path = saves.agent_dir(name, saves_dir) / saves.AGENT_FILE
         if not path.exists():
             raise saves.SaveError(f"--league-bots names {name!r}, which is neither a bot "
-                                  f"({', '.join(sorted(BOTS))}) nor a saved agent")
+                                  f"({', '.join(sorted(BOT_NAMES))}) nor a saved agent")
         policy, seen, _ = load_policy(path)
         if seen != observation or policy.config != network:
             raise saves.SaveError(f"the league agent {name!r} sees or thinks differently from the agent in "
@@ -214,89 +205,8 @@ def _league_agents(config: TrainConfig, observation: ObservationConfig, network:
     return out
 
 
-def _rewrite_metrics(path: Path, rows: list[dict]) -> None:
-    import json
-    import os
-    import tempfile
-
-    if not path.exists():
-        return
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix="." + path.name + ".")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        for row in rows:
-            f.write(json.dumps(row, sort_keys=True) + "\n")
-    os.replace(tmp, path)
-
-
-def load_policy(path: Path) -> tuple[ActorCritic, ObservationConfig, dict]:
-    """The network of an agent file, built with the architecture and observation it was saved with.
-
-    Every setting is checked (known names, right types, sizes that fit the weights in the file)
-    before anything is built, so a damaged or crafted file ends in a SaveError, not a crash.
-    """
-    params, meta = saves.load_agent(path)
-    network = _settings(path, NetworkConfig, meta["network"], "network")
-    observation = _settings(path, ObservationConfig, meta["observation"], "observation")
-    channels, height, width = observation.shape
-    if channels * height * width > MAX_OBSERVATION_VALUES:
-        raise saves.SaveError(f"{path} asks for observations too large to play ({channels} x {height} x {width})")
-    expected = _parameter_count(observation.shape, network)
-    found = sum(int(value.size) for value in params.values())
-    if expected != found:
-        raise saves.SaveError(f"{path} holds {found:,} weights but its network settings need {expected:,}")
-    policy = ActorCritic(observation.shape, network)
-    try:
-        policy.set_params(params)
-    except ValueError as error:
-        raise saves.SaveError(f"{path} holds weights that do not fit its network ({error})") from None
-    return policy, observation, meta
-
-
-def _settings(path: Path, kind: type, values: dict, what: str):
-    """``kind(**values)`` after checking every name and type, else a SaveError saying which is wrong."""
-    defaults = {f.name: f.default for f in fields(kind)}
-    for key, value in values.items():
-        if key not in defaults:
-            raise saves.SaveError(f"{path} has a {what} setting this version does not know ({key!r})")
-        if not _same_kind(value, defaults[key]):
-            raise saves.SaveError(f"{path} has an invalid {what} setting ({key} = {value!r})")
-    try:
-        return kind(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
-    except (TypeError, ValueError) as error:
-        raise saves.SaveError(f"{path} has invalid {what} settings ({error})") from None
-
-
-def _same_kind(value: Any, default: Any) -> bool:
-    """Whether a JSON value can stand for a setting whose default is ``default``."""
-    if isinstance(default, bool) or isinstance(value, bool):
-        return isinstance(value, bool) and isinstance(default, bool)
-    if isinstance(default, int):
-        return isinstance(value, int) and 0 < value <= MAX_SETTING
-    if isinstance(default, float):
-        return isinstance(value, (int, float)) and 0 <= value <= 1e6
-    if isinstance(default, tuple):
-        return isinstance(value, list) and 0 < len(value) <= 16 and all(_same_kind(v, 1) for v in value)
-    return isinstance(value, type(default))
-
-
-MAX_SETTING = 4096  # no count or size in a network or observation setting is larger
-MAX_OBSERVATION_VALUES = 2**22  # pixels in one stacked observation (4 MiB)
-
-
-def _parameter_count(obs_shape: tuple[int, int, int], network: NetworkConfig) -> int:
-    """How many weights :class:`ActorCritic` has for these settings (computed, nothing allocated)."""
-    channels, height, width = obs_shape
-    count = 0
-    for out, k, s in zip(network.channels, network.kernel_sizes, network.strides):
-        count += out * channels * k * k + out
-        channels, height, width = out, conv_output_size(height, k, s), conv_output_size(width, k, s)
-        if height < 1 or width < 1:
-            return -1  # the convolutions leave nothing: no file can fit
-    flat = channels * height * width
-    return count + flat * network.hidden + network.hidden + (network.hidden + 1) * (NUM_ACTIONS + 1)
-
-
 def seconds_to_text(seconds: float) -> str:
+    """A duration as a clock shows it: '4:05', or '1:02:03' from an hour on."""
     seconds = int(max(0, seconds))
     return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}" if seconds >= 3600 else f"{seconds // 60}:{seconds % 60:02d}"
 

@@ -13,11 +13,12 @@ hyperparameter (each field described; ``python main.py train`` mirrors them as o
 4. bookkeeping: league snapshot, Elo, periodic evaluation against ``random`` and ``aimbot`` on a
    fixed set of seeds, metrics.
 
-Aim shaping: with both ships alive, the potential is ``-aim_shaping * |aim error| / pi`` (the
-angle between the learner's heading and the bearing to the opponent; optionally plus
-``dodge_shaping`` times the opponent's aim error at the learner), and each step's reward gets
-``gamma * potential(next) - potential(now)``. Potential-based shaping leaves the optimal
-policy unchanged (Ng et al. 1999) but tells the learner early which way to turn.
+Aim shaping: the env gives each learning stream's potential (:mod:`game.env.rewards`: with both
+ships alive, ``-aim_shaping * |aim error| / pi``, the aim error being the angle between the
+learner's heading and the bearing to the opponent, optionally plus ``dodge_shaping`` times the
+opponent's aim error at the learner), and each step's reward gets ``gamma * potential(next) -
+potential(now)``. Potential-based shaping leaves the optimal policy unchanged (Ng et al. 1999)
+but tells the learner early which way to turn.
 
 Everything that changes during training (weights, optimizer moments, counters, random
 generators, league, the matches in flight) is saved by :meth:`Trainer.state` and restored by
@@ -27,79 +28,66 @@ stopped.
 
 from __future__ import annotations
 
-import json
 import math
 import time
-from dataclasses import asdict, dataclass, field, fields
-from typing import Callable
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from agent.learner import InlineLearner, ProcessLearner, Rollout, ppo_update
+from agent.learner import InlineLearner, ProcessLearner
 from agent.league import League
 from agent.nn import Adam
 from agent.nn.blas import blas_thread_limit
 from agent.policy import ActorCritic, NetworkConfig
-from game.bots import BOTS
-from game.env import BatchDuelEnv, ObservationConfig, RewardConfig, Rules, World, derive_seed
+from agent.ppo import PPOConfig, Rollout, RolloutBuffer, ppo_update
+from agent.settings import setting
+from game.env import BOT_NAMES, BatchDuelEnv, ObservationConfig, Rules, derive_seed, make_bot
 
 EVAL_SEED = 20261126  # evaluations always use the same matches, so they compare across time
 EVAL_OPPONENTS = ("random", "aimbot")
 
 
-def _help(text: str, **kwargs) -> dict:
-    return {"metadata": {"help": text}, **kwargs}
-
-
 @dataclass
-class TrainConfig:
-    """Hyperparameters of a training run; saved with the agent."""
+class TrainConfig(PPOConfig):
+    """Hyperparameters of a training run (PPO's, and the run's own below); saved with the agent."""
 
-    seed: int = field(default=1, **_help("seed of every random draw of the run"))
-    num_matches: int = field(default=16, **_help("matches played at once"))
-    self_play_matches: int = field(default=4, **_help("of those, matches of the learner against itself"))
-    num_steps: int = field(default=128, **_help("decisions per match in each rollout"))
-    learning_rate: float = field(default=6e-4, **_help("Adam learning rate at the start"))
-    anneal_lr: bool = field(default=True, **_help("decay the learning rate linearly to 0 over the budget"))
-    gamma: float = field(default=0.99, **_help("discount factor"))
-    gae_lambda: float = field(default=0.95, **_help("GAE lambda"))
-    num_minibatches: int = field(default=8, **_help("minibatches per epoch"))
-    update_epochs: int = field(default=2, **_help("passes over each rollout"))
-    norm_adv: bool = field(default=True, **_help("normalise advantages per minibatch"))
-    clip_coef: float = field(default=0.2, **_help("PPO clipping of the probability ratio"))
-    clip_vloss: bool = field(default=True, **_help("clip the value loss around the old prediction"))
-    ent_coef: float = field(default=0.01, **_help("entropy bonus coefficient"))
-    vf_coef: float = field(default=0.5, **_help("value loss coefficient"))
-    max_grad_norm: float = field(default=0.5, **_help("global gradient-norm clip"))
-    target_kl: float = field(default=0.0, **_help("stop an update's epochs early above this KL (0: never)"))
-    aim_shaping: float = field(default=0.3, **_help("potential-based aim shaping scale (0: off)"))
-    dodge_shaping: float = field(default=0.0, **_help("potential-based shaping for staying off the opponent's aim"))
-    asteroid_reward: float = field(default=0.2, **_help("reward for an asteroid shot (a kill is 1)"))
-    match_time_limit_s: float = field(default=60.0, **_help("training matches end in a draw after this"))
-    snapshot_every: int = field(default=20, **_help("updates between frozen snapshots in the league"))
-    max_snapshots: int = field(default=2, **_help("snapshots kept in the league (few: the aimbot gets more matches)"))
-    league_bots: str = field(default="idle,random,rookie,aimbot", **_help(
-        "opponents in the league, comma-separated: scripted bots and saved agents (frozen)"))
-    learner_process: bool = field(default=True, **_help(
-        "learn in a second process while the next rollout is played (uses two cores)"))
-    eval_every: int = field(default=40, **_help("updates between evaluations (0: never)"))
-    eval_matches: int = field(default=20, **_help("matches per evaluation opponent"))
+    seed: int = setting(1, "seed of every random draw of the run", 0, 2**32 - 1)
+    num_matches: int = setting(16, "matches played at once", 1, 256)
+    self_play_matches: int = setting(4, "of those, matches of the learner against itself", 0, 256)
+    num_steps: int = setting(128, "decisions per match in each rollout", 1, 4096)
+    anneal_lr: bool = setting(True, "decay the learning rate linearly to 0 over the budget")
+    match_time_limit_s: float = setting(60.0, "training matches end in a draw after this", 1.0, 3600.0)
+    snapshot_every: int = setting(20, "updates between frozen snapshots in the league (0: never)", 0, None)
+    max_snapshots: int = setting(2, "snapshots kept in the league (few: the aimbot gets more matches)", 0, 100)
+    league_bots: str = setting("idle,random,rookie,aimbot",
+                               "opponents in the league, comma-separated: scripted bots and saved agents (frozen)")
+    learner_process: bool = setting(
+        True, "learn in a second process while the next rollout is played (uses two cores)")
+    eval_every: int = setting(40, "updates between evaluations (0: never)", 0, None)
+    eval_matches: int = setting(20, "matches per evaluation opponent", 1, 1000)
 
     def __post_init__(self) -> None:
-        if not 0 <= self.self_play_matches <= self.num_matches:
-            raise ValueError("self_play_matches must be between 0 and num_matches")
-        if self.num_streams * self.num_steps < self.num_minibatches:
-            raise ValueError("each rollout must hold at least one sample per minibatch")
+        super().__post_init__()  # every field's type and range
+        if self.self_play_matches > self.num_matches:
+            raise ValueError(f"self_play_matches must be between 0 and num_matches, {self.num_matches} "
+                             f"(got {self.self_play_matches})")
+        if self.num_minibatches > self.batch_size:
+            raise ValueError(f"num_minibatches must be between 1 and the samples in a rollout, {self.batch_size} "
+                             f"(got {self.num_minibatches})")
+        # names that are not bots are saved agents: the training session loads (and checks) them
+        if not self.league_names and self.self_play_matches < self.num_matches:
+            raise ValueError("league_bots must name at least one opponent while some matches are against the league "
+                             "(self_play_matches < num_matches)")
 
     @property
     def bots(self) -> tuple[str, ...]:
         """The league's scripted bots."""
-        return tuple(b for b in self.league_names if b in BOTS)
+        return tuple(b for b in self.league_names if b in BOT_NAMES)
 
     @property
     def league_agents(self) -> tuple[str, ...]:
         """The saved agents in the league (names that are not bots; the session loads them)."""
-        return tuple(b for b in self.league_names if b not in BOTS)
+        return tuple(b for b in self.league_names if b not in BOT_NAMES)
 
     @property
     def league_names(self) -> tuple[str, ...]:
@@ -117,19 +105,6 @@ class TrainConfig:
     @property
     def minibatch_size(self) -> int:
         return self.batch_size // self.num_minibatches
-
-    @classmethod
-    def option_fields(cls) -> list:
-        return [f for f in fields(cls)]
-
-
-def aim_error(world: World, player: int) -> float | None:
-    """|angle| between ``player``'s heading and the bearing to the opponent, or None if either is dead."""
-    me, foe = world.ships[player], world.ships[1 - player]
-    if not (me.alive and foe.alive):
-        return None
-    bearing = math.atan2(foe.y - me.y, foe.x - me.x)
-    return abs((bearing - me.heading + math.pi) % (2 * math.pi) - math.pi)
 
 
 def _learner_score(winner: int | None, learner: int) -> float:
@@ -168,7 +143,7 @@ class Trainer:
             frozen.set_params(params)
             self.snapshots[name] = frozen
         self.env = BatchDuelEnv(config.num_matches, rules=self.rules, observation=observation,
-                                rewards=RewardConfig(asteroid=config.asteroid_reward), copy=False)
+                                rewards=config.rewards, copy=False)
 
         # learning streams: (match slot, player)
         sp = config.self_play_matches
@@ -190,14 +165,7 @@ class Trainer:
         self._aim_sum, self._aim_count = 0.0, 0  # aim errors seen during the current rollout
         self._recent_results: dict[str, list[float]] = {}
 
-        # rollout storage, uint8 frames
-        t, s = config.num_steps, config.num_streams
-        self.buf_obs = np.zeros((t, s, *observation.shape), np.uint8)
-        self.buf_actions = np.zeros((t, s), np.int64)
-        self.buf_logprobs = np.zeros((t, s), np.float32)
-        self.buf_values = np.zeros((t, s), np.float32)
-        self.buf_rewards = np.zeros((t, s), np.float32)
-        self.buf_dones = np.zeros((t, s), bool)
+        self.buffer = RolloutBuffer(config.num_steps, config.num_streams, observation.shape)
 
     # ------------------------------------------------------------------------------------
     # opponents
@@ -205,7 +173,7 @@ class Trainer:
         """Queue ``name`` as the opponent (player 2) of ``slot``'s next match."""
         self.opponent_next[slot] = name
         member = self.league.members[name]
-        self.env.set_controller(slot, 1, BOTS[name]() if member.kind == "bot" else None)
+        self.env.set_controller(slot, 1, make_bot(name) if member.kind == "bot" else None)
 
     def _start(self) -> None:
         """First reset of the matches, with opponents drawn for every league slot."""
@@ -219,22 +187,14 @@ class Trainer:
         self._started = True
 
     def _potentials(self) -> np.ndarray:
-        """Shaping potential of every stream's current state; also tallies the aim errors.
-
-        With both ships alive: ``(-aim_shaping * own aim error + dodge_shaping * the
-        opponent's aim error at us) / pi``; otherwise 0.
-        """
-        worlds = self.env.worlds
-        aim, dodge = self.config.aim_shaping, self.config.dodge_shaping
-        out = np.zeros(self.config.num_streams, np.float32)
-        for k, (slot, player) in enumerate(zip(self.stream_slots, self.stream_players)):
-            error = aim_error(worlds[slot], player)
-            if error is not None:
-                foe_error = aim_error(worlds[slot], 1 - player) if dodge else 0.0
-                out[k] = (dodge * foe_error - aim * error) / math.pi
-                self._aim_sum += error
-                self._aim_count += 1
-        return out
+        """Shaping potential of every stream's current state (see :mod:`game.env.rewards`);
+        also tallies the aim errors of the streams whose ships are both alive."""
+        slots, players = self.stream_slots, self.stream_players
+        errors = self.env.aim_errors(slots, players)
+        for error in errors[~np.isnan(errors)].tolist():
+            self._aim_sum += error
+            self._aim_count += 1
+        return self.env.potentials(slots, players)
 
     def _snapshot_actions(self, obs: np.ndarray, actions: np.ndarray) -> None:
         """Actions of the frozen snapshots playing player 2 in league slots (in place)."""
@@ -261,14 +221,15 @@ class Trainer:
         actions = np.zeros((cfg.num_matches, 2), np.int64)
         timing = {"act": 0.0, "env": 0.0}
         self._aim_sum, self._aim_count = 0.0, 0
+        buffer = self.buffer
         for t in range(cfg.num_steps):
             obs = self.env.observations
             stream_obs = obs[slots, players]
-            self.buf_obs[t] = stream_obs
-            self.buf_dones[t] = self.next_done
+            buffer.obs[t] = stream_obs
+            buffer.dones[t] = self.next_done
             tick = time.perf_counter()
             chosen, logprobs, values, _ = self.policy.act(stream_obs, self.rng)
-            self.buf_actions[t], self.buf_logprobs[t], self.buf_values[t] = chosen, logprobs, values
+            buffer.actions[t], buffer.logprobs[t], buffer.values[t] = chosen, logprobs, values
             actions[:] = 0
             actions[slots, players] = chosen
             self._snapshot_actions(obs, actions)
@@ -294,7 +255,7 @@ class Trainer:
                 _, final_values = self.policy.forward(final, train=False)
                 stream_rewards[cut] += cfg.gamma * final_values
 
-            self.buf_rewards[t] = stream_rewards
+            buffer.rewards[t] = stream_rewards
             self.next_done = stream_ended
             for slot in np.flatnonzero(ended):
                 self._match_ended(int(slot), infos["final_info"][int(slot)])
@@ -325,9 +286,7 @@ class Trainer:
         """A copy of the rollout just collected, with the value of the observation after it."""
         next_obs = self.env.observations[self.stream_slots, self.stream_players]
         _, next_value = self.policy.forward(next_obs, train=False)
-        return Rollout(self.buf_obs.copy(), self.buf_actions.copy(), self.buf_logprobs.copy(),
-                       self.buf_values.copy(), self.buf_rewards.copy(), self.buf_dones.copy(),
-                       next_value.astype(np.float32), self.next_done.copy())
+        return self.buffer.rollout(next_value, self.next_done)
 
     def learn(self, lr: float) -> dict:
         """Learn from the rollout in the buffers, here and now (no second process)."""
@@ -448,11 +407,9 @@ class Trainer:
             arrays.update({f"pending/{k}": v for k, v in self.pending.arrays().items()})
         for name, net in self.snapshots.items():
             arrays.update({f"snapshot/{name}/{k}": v.copy() for k, v in net.params().items()})
-        matches = []
-        for i, match in enumerate(self.env.matches):
-            saved = match.state_dict()
+        env_state = self.env.state_dict()
+        for i, saved in enumerate(env_state["matches"]):
             arrays[f"stack/{i}"] = saved.pop("stack")
-            matches.append(saved)
         state = {
             "config": asdict(self.config),
             "observation": asdict(self.observation),
@@ -467,8 +424,9 @@ class Trainer:
             "league": self.league.state_dict(),
             "opponent_now": {str(k): v for k, v in self.opponent_now.items()},
             "opponent_next": {str(k): v for k, v in self.opponent_next.items()},
-            "matches": matches,
-            "pending": [[s, p, getattr(c, "name", None)] for s, p, c in self.env._pending],
+            "matches": env_state["matches"],
+            "controllers": env_state["controllers"],
+            "pending": env_state["pending"],
             "next_done": self.next_done.tolist(),
             "prev_potential": self.prev_potential.tolist(),
             "recent_lengths": self._recent_lengths,
@@ -506,12 +464,14 @@ class Trainer:
             trainer.snapshots[name] = net
         trainer.opponent_now = {int(k): v for k, v in state["opponent_now"].items()}
         trainer.opponent_next = {int(k): v for k, v in state["opponent_next"].items()}
-        for i, (match, saved) in enumerate(zip(trainer.env.matches, state["matches"])):
-            opponent = trainer.opponent_now.get(i)
-            if opponent is not None and opponent in BOTS:
-                match.controllers[1] = BOTS[opponent]()
-            match.load_state_dict(dict(saved, stack=arrays[f"stack/{i}"]))
-        trainer.env._pending = [(s, p, BOTS[n]() if n in BOTS else None) for s, p, n in state["pending"]]
+        # runs saved before the env kept its controllers' names: the league slots' current opponents
+        opponents = [trainer.opponent_now.get(i) for i in range(config.num_matches)]
+        controllers = state.get("controllers") or [[None, o if o in BOT_NAMES else None] for o in opponents]
+        trainer.env.load_state_dict({
+            "matches": [dict(saved, stack=arrays[f"stack/{i}"]) for i, saved in enumerate(state["matches"])],
+            "controllers": controllers,
+            "pending": state["pending"],
+        })
         trainer.next_done = np.array(state["next_done"], bool)
         trainer.prev_potential = np.array(state["prev_potential"], np.float32)
         trainer._recent_lengths = list(state["recent_lengths"])
@@ -536,7 +496,7 @@ def evaluate_policy(
     frozen = opponent if isinstance(opponent, ActorCritic) else None
     if frozen is None:
         for slot in range(matches):
-            env.set_controller(slot, 1 - int(learner_side[slot]), BOTS[opponent]())
+            env.set_controller(slot, 1 - int(learner_side[slot]), make_bot(opponent))
     obs, _ = env.reset(seed=seed)
     rng = np.random.default_rng(seed)
     results: list[float | None] = [None] * matches

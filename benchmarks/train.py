@@ -28,7 +28,7 @@ PARTS = [
     ("simulate the worlds", "game/world.py", "step"),
     ("scripted bots", "game/bots.py", "act"),
     ("forward pass to act", "agent/policy.py", "act"),
-    ("PPO update", "agent/learner.py", "ppo_update"),
+    ("PPO update", "agent/ppo.py", "ppo_update"),
 ]
 # inside the PPO update: (label, module file suffix, function name), timed when called from it
 UPDATE_PARTS = [
@@ -89,7 +89,7 @@ def run_train_bench(seconds: float = 60.0, updates: int = 4, seed: int = 1) -> d
         inline.close()
     stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
     parts = {label: _cumulative(stats, suffix, name) for label, suffix, name in PARTS}
-    update_keys = _find(stats, "agent/learner.py", "ppo_update")
+    update_keys = _find(stats, "agent/ppo.py", "ppo_update")
     for label, suffix, name in UPDATE_PARTS:
         parts[label] = sum(_cumulative_from(stats, suffix, name, key) for key in update_keys)
     parts["other (buffers, league, shaping, ...)"] = wall - sum(parts[label] for label, _, _ in PARTS)

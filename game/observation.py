@@ -34,7 +34,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import pygame
 
 from game.geometry import bullet_streak, ship_outline
 from game.world import World
@@ -92,6 +91,8 @@ class ObservationRenderer:
     """
 
     def __init__(self, config: ObservationConfig = ObservationConfig()) -> None:
+        import pygame  # here, not at the top: importing the observation settings never loads pygame
+
         self.config = config
         self._surfaces = []
         self._pixels = []  # (W, H) views; .T is the (H, W) frame
@@ -156,6 +157,8 @@ class ObservationRenderer:
 
     def _draw_scene(self, layer, world, player, point, angle, scale, sight_px, own_sight) -> None:
         """Draw the scene on surface ``layer`` through the map ``point`` / ``angle`` at ``scale``."""
+        import pygame
+
         cfg = self.config
         rules = world.rules
         surface = self._surfaces[layer]
@@ -194,8 +197,11 @@ class ObservationRenderer:
             draw_line(surface, OWN_SIGHT if own else OPPONENT_SIGHT, (cx, cy), corners[0])
 
 
-def observation_image(stack: np.ndarray, zoom: int = 4, gap: int = 2) -> pygame.Surface:
+
+def observation_image(stack: np.ndarray, zoom: int = 4, gap: int = 2) -> "pygame.Surface":
     """A picture of a (K, H, W) observation: the K frames side by side, oldest first, enlarged."""
+    import pygame
+
     frames, height, width = stack.shape
     canvas = np.full((height * zoom, frames * (width * zoom + gap) - gap), 40, np.uint8)
     for k in range(frames):
@@ -208,4 +214,6 @@ def observation_image(stack: np.ndarray, zoom: int = 4, gap: int = 2) -> pygame.
 
 def save_observation(stack: np.ndarray, path: str, zoom: int = 4) -> None:
     """Save a (K, H, W) observation as a PNG a person can look at."""
+    import pygame
+
     pygame.image.save(observation_image(stack, zoom), path)

@@ -1,13 +1,19 @@
-"""The environments: spaces, determinism, rewards, episode ends, the batch, the ego view."""
+"""The environments: spaces, determinism, rewards, episode ends, the batch, the ego view, the door."""
+
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from game.actions import MIRRORED, encode
 from game.bots import AimBot
-from game.env import AGENTS, BatchDuelEnv, DuelEnv, SingleAgentEnv
-from game.observation import ObservationConfig
-from game.rules import Rules
+from game.env import (AGENTS, BOT_NAMES, BatchDuelEnv, DuelEnv, ObservationConfig, RewardConfig, Rules,
+                      SingleAgentEnv, aim_error, make_bot)
+from game.world import World
+
+ROOT = Path(__file__).resolve().parent.parent
 
 SHORT = Rules(time_limit_s=6.0)  # short matches, so tests see many of them end
 
@@ -222,3 +228,100 @@ def test_reward_weights_can_be_changed():
         total += match.step(fire if step == 0 else 0, fire)
     # player 1's one bullet destroyed player 2 (+2 / -3); player 2 shot the asteroid first (+0.5)
     assert tuple(total) == pytest.approx((2.0, -3.0 + 0.5))
+
+
+def test_the_door_and_every_agent_module_import_without_pygame():
+    """pygame blocked (None in sys.modules makes ``import pygame`` fail): the door and agent/ still import."""
+    modules = ["game.env"] + sorted(
+        ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+        for path in (ROOT / "agent").rglob("*.py"))
+    assert "agent.trainer" in modules and "agent.nn.conv" in modules
+    program = "import importlib, sys\nsys.modules['pygame'] = None\n" + "".join(
+        f"importlib.import_module({name!r})\n" for name in modules)
+    result = subprocess.run([sys.executable, "-c", program], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    # and the check can fail: drawing a frame needs pygame
+    program = "import sys\nsys.modules['pygame'] = None\nfrom game.env import DuelEnv\nDuelEnv()\n"
+    result = subprocess.run([sys.executable, "-c", program], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode != 0 and "pygame" in result.stderr
+
+
+def test_aim_error_is_the_angle_to_the_opponent():
+    world = World(seed=0)
+    me, foe = world.ships
+    me.x, me.y, me.heading = 100.0, 100.0, 0.0
+    foe.x, foe.y, foe.heading = 200.0, 200.0, 0.0
+    assert aim_error(world, 0) == pytest.approx(np.pi / 4)
+    assert aim_error(world, 1) == pytest.approx(3 * np.pi / 4)  # it points away, the bearing back is -135 deg
+    foe.alive = False
+    assert aim_error(world, 0) is None
+
+
+def test_the_shaping_potential_is_the_configured_mix_of_aim_errors():
+    world = World(seed=0)
+    me, foe = world.ships
+    me.x, me.y, me.heading = 100.0, 100.0, 0.0
+    foe.x, foe.y, foe.heading = 200.0, 200.0, 0.0
+    # aim errors pi/4 (own) and 3 pi/4 (the opponent's at us): (0.5 * 3/4 - 0.3 * 1/4) = 0.3
+    assert RewardConfig(aim_shaping=0.3, dodge_shaping=0.5).potential(world, 0) == pytest.approx(0.3)
+    assert RewardConfig(aim_shaping=0.3).potential(world, 0) == pytest.approx(-0.075)
+    assert RewardConfig().potential(world, 0) == 0.0  # no shaping by default
+    foe.alive = False
+    assert RewardConfig(aim_shaping=0.3, dodge_shaping=0.5).potential(world, 0) == 0.0
+
+
+def test_batch_potentials_and_aim_errors_are_those_of_each_slots_world():
+    batch = BatchDuelEnv(3, rules=SHORT, rewards=RewardConfig(aim_shaping=0.3, dodge_shaping=0.1))
+    batch.reset(seed=2)
+    batch.worlds[1].ships[0].alive = False
+    slots, players = np.array([0, 0, 1, 2]), np.array([0, 1, 0, 1])
+    potentials, errors = batch.potentials(slots, players), batch.aim_errors(slots, players)
+    assert potentials.dtype == np.float32 and np.isnan(errors[2]) and potentials[2] == 0.0
+    for k, (slot, player) in enumerate(zip(slots, players)):
+        world = batch.worlds[slot]
+        expected = RewardConfig(aim_shaping=0.3, dodge_shaping=0.1).potential(world, player)
+        assert potentials[k] == np.float32(expected)
+        if k != 2:
+            assert errors[k] == aim_error(world, player)
+
+
+def test_scripted_opponents_by_name():
+    assert set(BOT_NAMES) >= {"idle", "random", "aimbot", "rookie"}
+    assert all(make_bot(name).name == name for name in BOT_NAMES)
+    with pytest.raises(ValueError, match="unknown bot"):
+        make_bot("nobody")
+
+
+def test_a_batch_saved_mid_match_and_restored_plays_on_identically():
+    def build():
+        return BatchDuelEnv(3, rules=Rules(time_limit_s=3.0))  # 90 steps a match
+
+    rng = np.random.default_rng(5)
+    actions = rng.integers(0, 18, (150, 3, 2))
+    original = build()
+    original.set_controller(1, 1, make_bot("random"))  # random draws: its generator must be restored too
+    original.set_controller(2, 0, make_bot("aimbot"))
+    original.reset(seed=7)
+    for t in range(40):
+        original.step(actions[t])
+    original.set_controller(0, 1, make_bot("rookie"))  # pending: takes over at slot 0's next match
+    saved = original.state_dict()
+    restored = build()
+    restored.load_state_dict(saved)
+    assert saved["controllers"] == [[None, None], [None, "random"], ["aimbot", None]]
+    assert saved["pending"] == [[0, 1, "rookie"]]
+    ends = 0
+    for t in range(40, 150):
+        a, b = original.step(actions[t]), restored.step(actions[t])
+        assert np.array_equal(a.observations, b.observations) and np.array_equal(a.rewards, b.rewards)
+        assert a.infos["final_info"] == b.infos["final_info"]
+        ends += len(a.infos["final_info"])
+    assert ends >= 3
+    assert [type(c) for c in restored.matches[0].controllers] == [type(None), type(make_bot("rookie"))]
+
+
+def test_a_batch_refuses_to_save_a_controller_it_cannot_rebuild():
+    batch = BatchDuelEnv(1, rules=SHORT)
+    batch.set_controller(0, 1, lambda world, player: 0)
+    with pytest.raises(ValueError, match="only scripted bots"):
+        batch.state_dict()

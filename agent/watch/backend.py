@@ -25,8 +25,7 @@ from agent.trainer import TrainConfig
 from agent.watch.display import DISPLAY_SEED_WORD, FALLBACK_LEAGUE_BOT, MATCHES, DisplayMatch
 from agent.watch.metrics import MetricSeries, chart_values
 from agent.watch.protocol import TrainingProcess, WatchRun
-from game.bots import BOTS
-from game.env import ObservationConfig, Rules, World, derive_seed
+from game.env import ObservationConfig, Rules, World, derive_seed, make_bot
 
 
 class WatchBackend:
@@ -82,11 +81,11 @@ class WatchBackend:
         return "learner", AgentController(self.learner, self.observation, greedy=False, name="learner")
 
     def _bot(self, name: str) -> Callable[[], tuple[str, Any]]:
-        return lambda: (name, BOTS[name]())
+        return lambda: (name, make_bot(name))
 
     def _league_opponent(self) -> tuple[str, Any]:
         if not self._snapshots:
-            return FALLBACK_LEAGUE_BOT + " (no snapshot yet)", BOTS[FALLBACK_LEAGUE_BOT]()
+            return FALLBACK_LEAGUE_BOT + " (no snapshot yet)", make_bot(FALLBACK_LEAGUE_BOT)
         name = list(self._snapshots)[-1]  # they arrive in the order they were taken
         return name, AgentController(self._snapshots[name], self.observation, greedy=False, name=name)
 

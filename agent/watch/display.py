@@ -12,8 +12,7 @@ from typing import Any, Callable
 
 from agent.controller import AgentController
 from agent.policy import ActorCritic
-from game.env import ObservationConfig, Rules
-from game.match import MatchSeries
+from game.env import MatchSeries, ObservationConfig, Rules
 
 MATCHES = ("self-play", "vs aimbot", "vs random", "vs league")
 FALLBACK_LEAGUE_BOT = "rookie"  # the "vs league" opponent until the league has a snapshot

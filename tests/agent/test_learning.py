@@ -25,16 +25,16 @@ def bandit_round(trainer: Trainer, rng: np.random.Generator) -> float:
     frames = rng.integers(0, 40, (*shape, *OBS.shape), dtype=np.uint8)  # noise
     frames[top, :, 2:4, :] = 255
     frames[~top, :, 12:14, :] = 255
-    trainer.buf_obs[...] = frames
+    trainer.buffer.obs[...] = frames
     flat = frames.reshape(-1, *OBS.shape)
     actions, logprobs, values, _ = trainer.policy.act(flat, trainer.rng)
     turns = np.array(TURN_OF)[actions].reshape(shape)
     correct = np.where(top, turns == TURN_LEFT, turns == TURN_RIGHT)
-    trainer.buf_actions[...] = actions.reshape(shape)
-    trainer.buf_logprobs[...] = logprobs.reshape(shape)
-    trainer.buf_values[...] = values.reshape(shape)
-    trainer.buf_rewards[...] = correct.astype(np.float32)
-    trainer.buf_dones[...] = True  # every step is its own one-step episode
+    trainer.buffer.actions[...] = actions.reshape(shape)
+    trainer.buffer.logprobs[...] = logprobs.reshape(shape)
+    trainer.buffer.values[...] = values.reshape(shape)
+    trainer.buffer.rewards[...] = correct.astype(np.float32)
+    trainer.buffer.dones[...] = True  # every step is its own one-step episode
     trainer.next_done[...] = True
     trainer.learn(lr=cfg.learning_rate)
     return float(correct.mean())

@@ -21,10 +21,10 @@ def test_rewards_recorded_add_up_to_the_matchs_kills_deaths_and_asteroids():
     learner.reset(None)  # the next match starts: the last one's final events are booked
     me, foe = learner._world.ships
     expected = foe.deaths - me.deaths + 0.2 * me.asteroids_shot
-    recorded = learner._rewards[: learner._count, 0].sum()
+    recorded = learner.buffer.rewards[: learner._count, 0].sum()
     assert me.deaths + foe.deaths > 0  # something happened
     assert np.isclose(recorded, expected), (recorded, expected)
-    assert learner._dones[0, 0] and not learner._dones[1:learner._count, 0].any()
+    assert learner.buffer.dones[0, 0] and not learner.buffer.dones[1:learner._count, 0].any()
     assert result.ticks > 0
 
 

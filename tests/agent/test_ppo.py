@@ -88,3 +88,39 @@ def test_gae_matches_the_definition_and_stops_at_episode_ends():
     expected = gae_reference(rewards, values, dones, next_value, next_done, 0.97, 0.9)
     assert np.allclose(adv, expected, atol=1e-5)
     assert np.allclose(ret, adv + values)
+
+
+def test_training_and_learning_while_playing_share_one_ppo_config_and_stay_flat():
+    from dataclasses import asdict, fields
+
+    from agent.online import OnlineConfig
+    from agent.ppo import PPOConfig
+    from agent.trainer import TrainConfig
+
+    ppo = [f.name for f in fields(PPOConfig)]
+    assert "gamma" in ppo and "clip_coef" in ppo and "aim_shaping" in ppo
+    for kind in (TrainConfig, OnlineConfig):
+        names = [f.name for f in fields(kind)]
+        assert names[: len(ppo)] == ppo  # every PPO field, once, in one order
+        assert list(asdict(kind())) == names  # saved flat, no nested "ppo" section
+        assert all(f.metadata.get("help") for f in fields(kind))  # the command line shows each one
+    # learning while playing keeps its own, more careful defaults
+    assert (OnlineConfig().learning_rate, OnlineConfig().clip_coef, OnlineConfig().num_minibatches) == (1e-4, 0.1, 4)
+    assert (TrainConfig().learning_rate, TrainConfig().clip_coef, TrainConfig().num_minibatches) == (6e-4, 0.2, 8)
+    rewards = TrainConfig(asteroid_reward=0.5, aim_shaping=0.1, dodge_shaping=0.2).rewards
+    assert (rewards.asteroid, rewards.aim_shaping, rewards.dodge_shaping, rewards.kill) == (0.5, 0.1, 0.2, 1.0)
+
+
+def test_a_rollout_is_a_copy_of_the_buffer_with_the_next_value():
+    from agent.ppo import RolloutBuffer
+
+    buffer = RolloutBuffer(3, 2, (1, 4, 4))
+    buffer.rewards[:] = 1.0
+    buffer.obs[0, 1] = 7
+    rollout = buffer.rollout(np.array([0.5, -0.5], np.float32), np.array([False, True]))
+    buffer.rewards[:] = 0.0  # refilled for the next round: the rollout handed over keeps its data
+    assert rollout.rewards.shape == (3, 2) and (rollout.rewards == 1.0).all() and rollout.obs[0, 1].max() == 7
+    assert rollout.obs.dtype == np.uint8 and rollout.next_value.dtype == np.float32
+    assert rollout.next_done.tolist() == [False, True]
+    single = RolloutBuffer(2, 1, (1, 4, 4)).rollout(0.25, True)
+    assert single.next_value.tolist() == [0.25] and single.next_done.tolist() == [True]

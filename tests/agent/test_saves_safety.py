@@ -21,7 +21,7 @@ import pytest
 
 from agent import saves
 from agent.policy import NetworkConfig
-from agent.session import load_policy
+from agent.loading import load_policy
 from agentfiles import assert_one_sentence_error, tiny_metadata, tiny_params
 from game.env import ObservationConfig
 
@@ -365,3 +365,26 @@ def test_zip_bombs_are_refused_before_unpacking(tmp_path, monkeypatch):
     monkeypatch.setattr(saves, "MAX_NPZ_BYTES", 1_000_000)
     with pytest.raises(saves.SaveError, match="too large to be an agent file"):
         saves.load_agent(path)
+
+
+def test_a_new_agent_folder_is_claimed_whole_or_not_at_all(tmp_path):
+    folder = tmp_path / "saves" / "fresh"
+    saves.create_agent(folder, tiny_params(), tiny_metadata("fresh"))
+    assert saves.load_agent(folder / saves.AGENT_FILE)[1]["name"] == "fresh"
+    with pytest.raises(FileExistsError):  # never written over: the caller picks another name
+        saves.create_agent(folder, tiny_params(1), tiny_metadata("fresh"))
+    assert np.array_equal(saves.load_agent(folder / saves.AGENT_FILE)[0]["policy.bias"], tiny_params()["policy.bias"])
+    with pytest.raises(TypeError):  # metadata that cannot be written: nothing is left behind
+        saves.create_agent(tmp_path / "saves" / "broken", tiny_params(), {"name": object()})
+    assert not (tmp_path / "saves" / "broken").exists()
+
+
+def test_rewriting_the_metrics_log_replaces_it_whole(tmp_path):
+    path = tmp_path / saves.METRICS_FILE
+    saves.rewrite_metrics(path, [{"update": 1}])
+    assert not path.exists()  # nothing to rewrite
+    for update in (1, 2, 3):
+        saves.append_metrics(path, {"update": update})
+    saves.rewrite_metrics(path, [{"update": 1}, {"update": 2}])
+    assert saves.read_metrics(path) == [{"update": 1}, {"update": 2}]
+    assert [p.name for p in tmp_path.iterdir()] == [saves.METRICS_FILE]  # no temporary file left

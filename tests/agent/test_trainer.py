@@ -7,10 +7,10 @@ import pytest
 
 from agent import saves
 from agent.policy import NetworkConfig
-from agent.session import TrainingSession, load_policy
-from agent.trainer import Trainer, TrainConfig, aim_error
+from agent.loading import load_policy
+from agent.session import TrainingSession
+from agent.trainer import Trainer, TrainConfig
 from game.env import ObservationConfig
-from game.world import World
 
 TINY_OBS = ObservationConfig(width=64, height=32, frames=2)
 TINY_NET = NetworkConfig(channels=(4, 8), kernel_sizes=(4, 3), strides=(2, 2), hidden=16)
@@ -67,16 +67,18 @@ def test_creating_over_an_existing_agent_is_refused(tmp_path):
         TrainingSession.resume("missing", saves_dir=tmp_path)
 
 
-def test_aim_error_is_the_angle_to_the_opponent():
-    world = World(seed=0)
-    me, foe = world.ships
-    me.x, me.y, me.heading = 100.0, 100.0, 0.0
-    foe.x, foe.y = 200.0, 200.0
-    assert aim_error(world, 0) == pytest.approx(np.pi / 4)
-    foe.alive = False
-    assert aim_error(world, 0) is None
-
-
 def test_an_agent_cannot_take_a_bot_name(tmp_path):
     with pytest.raises(saves.SaveError, match="built-in controller"):
         TrainingSession.create("aimbot", TINY, TINY_OBS, TINY_NET, saves_dir=tmp_path)
+
+
+def test_a_training_state_without_controller_names_restores_them_from_the_league_slots():
+    """Runs saved before the batch env kept its controllers' names resume with the same opponents."""
+    trainer = Trainer(TINY, TINY_OBS, TINY_NET)
+    trainer.train_one_update(0.0)
+    state, arrays = trainer.state()
+    assert any(name is not None for _, name in state["controllers"])  # some league slot plays a bot now
+    older = {k: v for k, v in state.items() if k != "controllers"}
+    for saved in (state, older):
+        restored = Trainer.restore(saved, arrays)
+        assert restored.env.state_dict()["controllers"] == state["controllers"]
