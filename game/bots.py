@@ -298,3 +298,13 @@ BOTS = {
     "aimbot": AimBot,
     "sniper": SniperBot,
 }
+
+DESCRIPTIONS = {  # one line about each bot (the menu shows them), strongest first
+    "aimbot": "leads its shots, 0.2 s reaction, avoids asteroids",
+    "sniper": "the aimbot keeping far away (500-700 px)",
+    "rookie": "a slower, shakier aimbot (0.35 s reaction)",
+    "random": "holds a random action for 1.5 s",
+    "circler": "flies in circles, firing all the time",
+    "spinner": "turns on the spot and fires",
+    "idle": "a still target",
+}
