@@ -11,7 +11,7 @@ from agent import manage, saves
 from cli.options import json_option, png_file, saves_option
 
 
-@click.group(short_help="Manage the saved agents (list, show, report, ...).")
+@click.group()
 def agents() -> None:
     """Manage the saved agents (folders in saves/; see README "Saved agents")."""
 

@@ -18,7 +18,7 @@ BOT_CHOICE = click.Choice(sorted(BOTS))
 JSON_HELP = "Print one JSON object."
 
 
-@click.group(short_help="Benchmarks: game, env, conv, train, watch, adapt.")
+@click.group()
 def bench() -> None:
     """Benchmarks (medians of repeats; the machine may be noisy, so compare ratios)."""
 

@@ -14,7 +14,7 @@ from game.match import evaluate
 MAX_MATCHES = 100_000  # hours of matches already; a bound that catches a typo (an extra zero or three)
 
 
-@click.command(name="eval", short_help="Play A against B headless and count wins, draws and losses.")
+@click.command(name="eval")
 @click.argument("a")
 @click.argument("b")
 @click.option("--matches", type=click.IntRange(min=1, max=MAX_MATCHES), default=100, show_default=True,

@@ -44,7 +44,7 @@ def _deprecated_frames(ctx: click.Context, param: click.Parameter, value: int | 
     return value
 
 
-@click.command(short_help="Start a match directly, e.g. --p1 human --p2 aimbot.")
+@click.command()
 @click.option("--p1", default="human", show_default=True, help="Player 1 (left, W/A/S/D + Space).")
 @click.option("--p2", default="aimbot", show_default=True, help="Player 2 (right, arrows + Enter).")
 @seed_option("Seed of the match (same seed, same asteroids).")

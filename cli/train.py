@@ -12,7 +12,6 @@ import click
 
 from agent.session import TrainingSession, seconds_to_text
 from agent.trainer import EVAL_OPPONENTS, TrainConfig
-from agent.watch import WatchBackend, WatchRun
 from cli.options import SEED, config_options, given_options, saves_option
 from game.env import ObservationConfig
 
@@ -95,7 +94,7 @@ def run_request(ctx: click.Context) -> RunRequest:
                       p["saves_dir"], config, observation)
 
 
-@click.command(short_help="Train an agent headless, by self-play and against a league.")
+@click.command()
 @run_options
 @click.pass_context
 def train(ctx: click.Context, **options: Any) -> None:
@@ -153,7 +152,7 @@ class _Progress:
                    f"Elo {t.league.learner_rating:.0f}, in {self.session.folder}")
 
 
-@click.command(short_help="Train an agent in a window that shows it learning.")
+@click.command()
 @run_options
 @click.option("--fullscreen", is_flag=True, help="Start in fullscreen.")
 @click.pass_context
@@ -168,6 +167,8 @@ def watch(ctx: click.Context, fullscreen: bool, **options: Any) -> None:
     is spent it saves and closes by itself; continue with `train --resume` or `watch --resume`.
     Takes the same options as `train`.
     """
+    from agent.watch import WatchBackend, WatchRun  # only watch runs training in a second process
+
     run = run_request(ctx)
     backend = WatchBackend(WatchRun(run.name, str(run.saves_dir) if run.saves_dir else None, run.resume,
                                     run.config, run.observation, steps=run.steps, minutes=run.minutes,

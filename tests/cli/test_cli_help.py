@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 import main
-from cli import cli, program_name
+from cli import COMMANDS, cli, program_name
 from game.bots import BOTS, DESCRIPTIONS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,11 +28,17 @@ if __name__ == '__main__':
 def every_command(group: click.Group = cli, path: tuple[str, ...] = ()):
     """(path, command) for the top group and every command and subcommand under it."""
     yield path, group
-    for name, command in group.commands.items():
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
         if isinstance(command, click.Group):
             yield from every_command(command, path + (name,))
         else:
             yield path + (name,), command
+
+
+def command(name: str) -> click.Command:
+    return cli.get_command(click.Context(cli), name)
 
 
 def test_main_py_is_the_package_s_command_line():
@@ -89,7 +95,7 @@ def test_every_command_explains_itself_with_its_program_name():
 
 
 def test_watch_takes_exactly_the_options_of_train_and_a_fullscreen_flag():
-    train, watch = cli.commands["train"], cli.commands["watch"]
+    train, watch = command("train"), command("watch")
     train_options = [p.opts for p in train.params]
     watch_options = [p.opts for p in watch.params]
     assert watch_options == train_options + [["--fullscreen"]]
@@ -97,9 +103,24 @@ def test_watch_takes_exactly_the_options_of_train_and_a_fullscreen_flag():
 
 
 def test_play_quit_after_and_train_frames_are_different_options():
-    play = {o for p in cli.commands["play"].params if not p.hidden for o in p.opts}
-    train = {o for p in cli.commands["train"].params for o in p.opts}
+    play = {o for p in command("play").params if not p.hidden for o in p.opts}
+    train = {o for p in command("train").params for o in p.opts}
     assert "--quit-after" in play and "--frames" not in play and "--frames" in train
+
+
+def test_the_list_of_commands_names_each_command_of_the_command_line():
+    for name in COMMANDS:
+        assert command(name).name == name  # the table points at the command it lists
+    assert command("nothing") is None
+
+
+def test_the_top_help_does_not_load_the_commands():
+    code = ("import sys; sys.argv = ['main.py', '--help']; import main\n"
+            "try:\n    main.main()\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in sys.modules if m.startswith(('cli.', 'pygame', 'agent.trainer'))))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.stdout.strip().splitlines()[-1] == "['cli.errors', 'cli.options']"
 
 
 def test_every_bot_has_a_description():
