@@ -374,3 +374,16 @@ BOTS = {
     "dodger": DodgerBot,
     "sprayer": SprayerBot,
 }
+
+DESCRIPTIONS = {  # one line about each bot (the menu shows them), strongest first
+    "rusher": "the aimbot at point-blank range (60-160 px)",
+    "aimbot": "leads its shots, 0.2 s reaction, avoids asteroids",
+    "sniper": "the aimbot keeping far away (500-700 px)",
+    "rookie": "a slower, shakier aimbot (0.35 s reaction)",
+    "dodger": "the aimbot, flying across your line of fire",
+    "sprayer": "the aimbot sweeping its aim and firing all the time",
+    "random": "holds a random action for 1.5 s",
+    "circler": "flies in circles, firing all the time",
+    "spinner": "turns on the spot and fires",
+    "idle": "a still target",
+}

@@ -7,6 +7,9 @@ A controller is any object with
 
 A plain function ``f(world, player) -> int`` is accepted too and wrapped by :func:`as_controller`,
 so users can bring their own bot as ``module:attr`` (an object, a class, or a function).
+:func:`controller_from_spec` builds a scripted bot from its name or such a user's controller,
+checked: whatever goes wrong in the user's code (importing, building, ``reset``, ``act``, a bad
+action) becomes a :class:`ControllerError` whose message names the controller and says why.
 
 Optional hooks: a controller may also have any of these; the window calls them only when they
 exist (through the helpers below), so bots and plain controllers need none of them.
@@ -28,6 +31,7 @@ import inspect
 from typing import Any, Callable, Protocol, runtime_checkable
 
 from game.actions import NUM_ACTIONS
+from game.bots import BOTS
 from game.world import World
 
 
@@ -53,17 +57,18 @@ class FunctionController:
 
 
 class CheckedController:
-    """Passes a user's controller through, turning a bad action into a clear error."""
+    """Passes a user's controller through, turning an exception it raises or a bad action into a
+    :class:`ControllerError` that names it."""
 
     def __init__(self, inner: Controller, name: str) -> None:
         self.inner = inner
         self.name = name
 
     def reset(self, seed: int | None = None) -> None:
-        self.inner.reset(seed)
+        _call_user_code(f"controller {self.name!r} failed in reset(seed)", self.inner.reset, seed)
 
     def act(self, world: World, player: int) -> int:
-        action = self.inner.act(world, player)
+        action = _call_user_code(f"controller {self.name!r} failed in act(world, player)", self.inner.act, world, player)
         try:
             value = int(action)
         except (TypeError, ValueError):
@@ -77,13 +82,39 @@ class ControllerError(Exception):
     """A controller could not be found, built, or returned a bad action; the message is for users."""
 
 
+def _call_user_code(failure: str, function: Callable[..., Any], *args: Any) -> Any:
+    """``function(*args)``; an exception from it (a user's code) becomes ``ControllerError("failure: why")``."""
+    try:
+        return function(*args)
+    except ControllerError:
+        raise
+    except Exception as error:
+        raise ControllerError(f"{failure}: {describe_exception(error)}") from error
+
+
+def describe_exception(error: BaseException) -> str:
+    """``"TypeError: what it says"`` on one line (the message's whitespace collapsed)."""
+    message = " ".join(str(error).split())
+    return f"{type(error).__name__}: {message}" if message else type(error).__name__
+
+
+def controller_from_spec(spec: str) -> Controller:
+    """A new scripted bot named ``spec``, or the user's ``module:attr`` controller, checked.
+
+    Raises :class:`ControllerError` for any other spec (saved agents are built by the command line,
+    with the agent package) and for a ``module:attr`` that cannot be imported or built.
+    """
+    if spec in BOTS:
+        return BOTS[spec]()
+    if ":" in spec:
+        return CheckedController(as_controller(load_object(spec), spec), spec)
+    raise ControllerError(f"{spec!r} is neither a bot ({', '.join(sorted(BOTS))}) nor module:attr")
+
+
 def as_controller(obj: Any, name: str = "custom") -> Controller:
     """A controller from a controller object, a class with no required arguments, or a function."""
     if inspect.isclass(obj):
-        try:
-            obj = obj()
-        except TypeError as error:
-            raise ControllerError(f"{name!r} is a class that cannot be built without arguments ({error})")
+        obj = _call_user_code(f"controller {name!r} could not be built", obj)
     if callable(getattr(obj, "act", None)):
         if not callable(getattr(obj, "reset", None)):
             raise ControllerError(f"{name!r} has act() but no reset(seed) method")
@@ -102,6 +133,8 @@ def load_object(spec: str) -> Any:
         obj: Any = importlib.import_module(module_name)
     except ImportError as error:
         raise ControllerError(f"cannot import module {module_name!r} ({error})") from None
+    except Exception as error:  # the module's own code failed as it was imported
+        raise ControllerError(f"cannot import module {module_name!r} ({describe_exception(error)})") from error
     for part in attr.split("."):
         try:
             obj = getattr(obj, part)

@@ -17,6 +17,7 @@ from agent import saves
 from agent.online import AdaptedAgentSaver, LearningController, OnlineConfig
 from agent.policy import ActorCritic, NetworkConfig
 from agent.session import load_policy
+from cli.controllers import ControllerFactory
 from game.app.app import App
 from game.app.hud import Hud
 from game.app.keyboard import KeyboardController
@@ -200,7 +201,7 @@ def play_and_leave(apps, factory, seed: int) -> App:
 def test_playing_a_learning_agent_and_keeping_it_saves_a_new_agent(apps, tiny_agent, tmp_path, capsys):
     folder, original = tiny_agent
     before = original.read_bytes()
-    factory = main.ControllerFactory(str(folder), learn=True, online=ONLINE)
+    factory = ControllerFactory(str(folder), learn=True, online=ONLINE)
 
     app = play_and_leave(apps, factory, seed=1)
     learner = app.scene.controllers[1]

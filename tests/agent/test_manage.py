@@ -9,6 +9,8 @@ from click.testing import CliRunner
 import main
 from agent import saves
 from agentfiles import assert_one_sentence_error, tiny_params
+from cli.controllers import ControllerFactory
+from cli.play import menu_opponents
 from game.charts import PALETTE
 
 
@@ -66,7 +68,7 @@ def test_rename_moves_the_agent_and_refuses_taken_or_reserved_names(cli, make_ag
     assert not (tmp_path / "saves" / "old").exists()
     params, meta = saves.load_agent(tmp_path / "saves" / "new" / saves.AGENT_FILE)
     assert meta["name"] == "new" and np.array_equal(params["value.weights"], tiny_params(3)["value.weights"])
-    controller = main.ControllerFactory(str(tmp_path / "saves"))("new")  # and it plays under its new name
+    controller = ControllerFactory(str(tmp_path / "saves"))("new")  # and it plays under its new name
     assert controller is not None
 
 
@@ -139,7 +141,7 @@ def test_menu_lists_the_champion_then_agents_by_elo_then_the_bots(make_agent, tm
     make_agent("rival", elo=1300.0, evaluation={"aimbot": 0.6})
     make_agent("champion", elo=1200.0)
     make_agent("aimbot", elo=2000.0)  # an agent named like a bot could never be chosen: left out
-    opponents = main._menu_opponents(str(tmp_path / "saves"))
+    opponents = menu_opponents(str(tmp_path / "saves"))
     specs = [o.spec for o in opponents]
     assert specs == ["champion", "rival", "rusher", "aimbot", "sniper", "rookie", "dodger", "sprayer", "random",
                      "circler", "spinner", "idle"]

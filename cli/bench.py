@@ -1,0 +1,110 @@
+"""``bench ...``: the benchmarks (their code is in benchmarks/).
+
+Each command imports its benchmark module itself: only that command needs it, and the others'
+``--help`` need not wait for it (profilers, statistics, the window).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from cli.options import json_option, png_file, saves_option, seed_option
+from game.bots import BOTS
+
+BOT_CHOICE = click.Choice(sorted(BOTS))
+JSON_HELP = "Print one JSON object."
+
+
+@click.group()
+def bench() -> None:
+    """Benchmarks (medians of repeats; the machine may be noisy, so compare ratios)."""
+
+
+@bench.command(name="game", short_help="Headless simulation speed of one match: ticks per second.")
+@click.option("--p1", default="random", show_default=True, type=BOT_CHOICE, help="The bot playing player 1.")
+@click.option("--p2", default="random", show_default=True, type=BOT_CHOICE, help="The bot playing player 2.")
+@click.option("--seconds", type=click.FloatRange(min=0.1), default=3.0, show_default=True, help="Time per repeat.")
+@click.option("--repeats", type=click.IntRange(min=1), default=5, show_default=True,
+              help="Repeats (the median is reported).")
+@json_option(JSON_HELP)
+def bench_game(p1: str, p2: str, seconds: float, repeats: int, as_json: bool) -> None:
+    """Headless simulation speed of one match: ticks per second."""
+    from benchmarks.game import format_game_bench, run_game_bench
+
+    result = run_game_bench(p1, p2, seconds, repeats)
+    click.echo(json.dumps(result) if as_json else format_game_bench(result))
+
+
+@bench.command(name="conv", short_help="The seed article's convolution experiment, then the agent's layers.")
+@click.option("--quick", is_flag=True, help="Fewer repeats (for a first look).")
+@click.option("--no-torch", is_flag=True, help="Skip the PyTorch reference even if it is installed.")
+@json_option(JSON_HELP)
+def bench_conv(quick: bool, no_torch: bool, as_json: bool) -> None:
+    """The seed article's convolution experiment, then the agent's own layers (PyTorch as reference if installed)."""
+    from benchmarks.conv import format_table, run_conv_bench
+
+    result = run_conv_bench(quick=quick, torch=not no_torch)
+    click.echo(json.dumps(result) if as_json else format_table(result))
+
+
+@bench.command(name="adapt", short_help="A saved agent against a new bot: frozen vs learning as it plays.")
+@click.option("--agent", "agent_name", default="champion", show_default=True, help="The saved agent.")
+@click.option("--opponent", default="sniper", show_default=True, type=BOT_CHOICE,
+              help="The bot it plays (one it never trained against, by default).")
+@click.option("--matches", type=click.IntRange(min=2), default=200, show_default=True,
+              help="Matches of each series (frozen, then learning); halves are compared.")
+@seed_option("Seed of both series (the same matches for the frozen and the learning agent).", default=1)
+@json_option(JSON_HELP)
+@saves_option
+def bench_adapt(agent_name: str, opponent: str, matches: int, seed: int, as_json: bool,
+                saves_dir: Path | None) -> None:
+    """Online learning: a saved agent against a bot it never met, frozen vs learning as it plays."""
+    from benchmarks.adapt import format_adapt_bench, run_adapt_bench
+
+    result = run_adapt_bench(agent_name, opponent, matches, seed, saves_dir)
+    click.echo(json.dumps(result) if as_json else format_adapt_bench(result))
+
+
+@bench.command(name="train", short_help="Training throughput, and a profile of where the time goes.")
+@click.option("--seconds", type=click.FloatRange(min=1), default=60.0, show_default=True,
+              help="How long the default training runs for the throughput.")
+@click.option("--updates", type=click.IntRange(min=1), default=4, show_default=True,
+              help="Updates profiled (inline, one process).")
+@json_option(JSON_HELP)
+def bench_train(seconds: float, updates: int, as_json: bool) -> None:
+    """Training throughput (samples per second, learning included) and a profile of where the time goes."""
+    from benchmarks.train import format_train_bench, run_train_bench
+
+    result = run_train_bench(seconds, updates)
+    click.echo(json.dumps(result) if as_json else format_train_bench(result))
+
+
+@bench.command(name="env", short_help="Environment speed on one core: agent steps per second.")
+@click.option("--seconds", type=click.FloatRange(min=0.1), default=2.0, show_default=True, help="Time per repeat.")
+@click.option("--repeats", type=click.IntRange(min=1), default=5, show_default=True,
+              help="Repeats (the median is reported).")
+@click.option("--matches", type=click.IntRange(min=1), default=16, show_default=True, help="Matches in the batch.")
+@json_option(JSON_HELP)
+def bench_env(seconds: float, repeats: int, matches: int, as_json: bool) -> None:
+    """Environment speed on one core: agent steps per second, both observations made."""
+    from benchmarks.env import format_env_bench, run_env_bench
+
+    result = run_env_bench(seconds, repeats, matches)
+    click.echo(json.dumps(result) if as_json else format_env_bench(result))
+
+
+@bench.command(name="watch", short_help="Frame times of the watch window; learning speed with it vs headless.")
+@click.option("--minutes", type=click.FloatRange(min=0.1), default=3.0, show_default=True,
+              help="Learning time of each of the two runs.")
+@click.option("--screenshot", type=click.Path(dir_okay=False), default=None, callback=png_file,
+              help="Save a picture of the window here (a PNG).")
+@json_option(JSON_HELP)
+def bench_watch(minutes: float, screenshot: str | None, as_json: bool) -> None:
+    """Frame times of the watch window, and learning speed with it open vs headless."""
+    from benchmarks.watch import format_watch_bench, run_watch_bench
+
+    result = run_watch_bench(minutes, screenshot=screenshot)
+    click.echo(json.dumps(result) if as_json else format_watch_bench(result))

@@ -1,0 +1,112 @@
+"""The game's window: the menu (``python main.py`` with no command) and ``play`` (one match directly)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from agent.manage import RESERVED_NAMES, list_summaries
+from cli.controllers import ControllerFactory
+from cli.options import fullscreen_option, mute_option, png_file, sample_option, saves_option, seed_option
+from game.bots import BOTS, DESCRIPTIONS
+from game.env import ObservationConfig
+
+
+def run_menu(seed: int | None, fullscreen: bool, mute: bool) -> None:
+    """Open the game's menu; at the end keep what agents learned in "Learn while playing"."""
+    from game.app import run_app  # the window: only the menu and play need pygame
+
+    factory = ControllerFactory()
+    learning = ControllerFactory(learn=True)  # the menu's "Learn while playing"
+    try:
+        run_app(factory, menu_opponents(), seed=seed, fullscreen=fullscreen, mute=mute,
+                make_learning_controller=learning)
+    finally:
+        learning.keep_learned()
+
+
+def menu_opponents(saves_dir: str | Path | None = None) -> list:
+    """The menu's choices: saved agents (the shipped champion first, then by Elo), then the bots,
+    strongest first."""
+    from game.app import Opponent
+
+    summaries = list_summaries(Path(saves_dir) if saves_dir else None)
+    agents_found = [Opponent(s.name, s.name, s.detail()) for s in summaries
+                    if s.name.lower() not in RESERVED_NAMES]  # such an agent could not be chosen by name
+    order = [b for b in DESCRIPTIONS if b in BOTS] + sorted(set(BOTS) - set(DESCRIPTIONS))
+    return agents_found + [Opponent(b, b, "scripted: " + DESCRIPTIONS.get(b, "a bot")) for b in order]
+
+
+def _deprecated_frames(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:
+    if value is not None:
+        click.echo("Warning: play --frames is now --quit-after (--frames still works, for now).", err=True)
+    return value
+
+
+@click.command()
+@click.option("--p1", default="human", show_default=True, help="Player 1 (left, W/A/S/D + Space).")
+@click.option("--p2", default="aimbot", show_default=True, help="Player 2 (right, arrows + Enter).")
+@seed_option("Seed of the match (same seed, same asteroids).")
+@fullscreen_option
+@mute_option
+@click.option("--screenshot", type=click.Path(dir_okay=False), default=None, callback=png_file,
+              help="Save the last frame as a PNG here.")
+@click.option("--quit-after", type=click.IntRange(min=1), default=None, metavar="FRAMES",
+              help="Quit by itself after this many frames (60 a second).")
+@click.option("--frames", "old_quit_after", type=click.IntRange(min=1), default=None, hidden=True,
+              callback=_deprecated_frames, help="The old name of --quit-after.")
+@sample_option
+@click.option("--learn", is_flag=True,
+              help="Saved agents keep learning from the match as they play (in the background); "
+                   "when you leave you are asked whether to keep what they learned as NAME-vs-you.")
+@click.option("--save-observations", "observations_dir", type=click.Path(file_okay=False), default=None,
+              help="Save what each player's agent sees (its stacked gray frames) as PNGs in this folder.")
+@click.option("--observation-every", type=click.IntRange(min=1), default=30, show_default=True,
+              help="With --save-observations: save every this many ticks (60 ticks = 1 s).")
+@saves_option
+def play(p1: str, p2: str, seed: int | None, fullscreen: bool, mute: bool, screenshot: str | None,
+         quit_after: int | None, old_quit_after: int | None, sample: bool, learn: bool,
+         observations_dir: str | None, observation_every: int, saves_dir: Path | None) -> None:
+    """Start a match directly, for example --p1 human --p2 aimbot --seed 7.
+
+    A controller is 'human', a bot name, a saved agent or module:attr. Esc or P pauses, R
+    restarts after the match, M mutes, F11 toggles fullscreen. With --learn a saved agent adapts
+    to you as you play (e.g. --p2 champion --learn); if the window closes before you answer
+    whether to keep it, what it learned is saved as a new agent and a line says so.
+    """
+    factory = ControllerFactory(saves_dir, greedy=not sample, learn=learn)
+    if learn and not ("human" in (p1, p2) and (factory.is_agent(p1) or factory.is_agent(p2))):
+        raise click.UsageError("--learn is for playing a saved agent yourself, e.g. --p1 human --p2 champion --learn")
+    factory.check(p1, allow_human=True)
+    factory.check(p2, allow_human=True)
+    factory.learners = []  # the checks built controllers that will never play
+    recorder = _observation_recorder(observations_dir, observation_every, factory, (p1, p2))
+    from game.app import run_match  # the window
+
+    try:
+        run_match(p1, p2, factory, seed=seed, fullscreen=fullscreen, mute=mute,
+                  max_frames=quit_after if quit_after is not None else old_quit_after, screenshot=screenshot,
+                  observer=recorder.record if recorder is not None else None)
+    finally:
+        factory.keep_learned()
+    if recorder is not None:
+        click.echo(f"saved {len(recorder.saved)} observations in {observations_dir}")
+
+
+def _observation_recorder(directory: str | None, every: int, factory: ControllerFactory, specs: tuple[str, str]):
+    """The ObservationRecorder for ``play --save-observations``, or None without a directory.
+
+    The frames are made with the observation settings of the first saved agent playing (so they
+    are exactly what it sees), else with the defaults agents are trained with.
+    """
+    if directory is None:
+        return None
+    from game.recording import ObservationRecorder  # draws PNGs with pygame
+
+    observation = ObservationConfig()
+    for spec in specs:
+        if factory.is_agent(spec):
+            observation = factory.agent_observation(spec)
+            break
+    return ObservationRecorder(directory, observation, every)

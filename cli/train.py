@@ -1,0 +1,188 @@
+"""``train`` (headless) and ``watch`` (in a window): the same run options, from one decorator."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from agent.session import TrainingSession, seconds_to_text
+from agent.trainer import EVAL_OPPONENTS, TrainConfig
+from cli.options import SEED, config_options, given_options, saves_option
+from game.env import ObservationConfig
+
+TRAIN_CONFIG_FIELDS = [f.name for f in dataclasses.fields(TrainConfig)]
+
+_RUN_OPTIONS = [
+    click.option("--name", required=True, help="Name of the agent (its folder in saves/)."),
+    click.option("--minutes", type=click.FloatRange(min=0, min_open=True), default=None,
+                 help="Train for this many minutes."),
+    click.option("--steps", type=click.IntRange(min=1), default=None, help="Or: train on this many more samples."),
+    click.option("--envs", type=click.IntRange(min=1), default=None, help="Matches played at once (= --num-matches)."),
+    click.option("--resume", is_flag=True, help="Continue the agent NAME exactly where it stopped."),
+    click.option("--from", "parent", default=None, metavar="AGENT",
+                 help="Start NAME from the weights of the saved agent AGENT (which is left as it is)."),
+    click.option("--ego-view/--no-ego-view", default=None, help="Also show the agent a view turned with its ship."),
+    click.option("--frames", type=click.IntRange(min=1, max=8), default=None, help="Frames stacked per observation."),
+    click.option("--action-repeat", type=click.IntRange(min=1, max=8), default=None,
+                 help="Ticks each decision is held."),
+    click.option("--frame-height", type=click.IntRange(min=16, max=300), default=None,
+                 help="Height of the agent's frames in pixels (the width is twice that)."),
+    click.option("--checkpoint-minutes", type=click.FloatRange(min=0), default=5.0, show_default=True,
+                 help="Save a checkpoint this often (minutes)."),
+    saves_option,
+    config_options(TrainConfig, types={"seed": SEED}),
+]
+
+
+def run_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """The options of a training run, shared by ``train`` and ``watch``; read them with :func:`run_request`."""
+    for option in reversed(_RUN_OPTIONS):
+        function = option(function)
+    return function
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """What a ``train`` or ``watch`` command asks for. ``config`` and ``observation`` are None
+    for a resumed run (it keeps its saved settings) and for ``--from`` (``observation``: the parent's)."""
+
+    name: str
+    minutes: float | None
+    steps: int | None
+    resume: bool
+    parent: str | None
+    checkpoint_minutes: float
+    saves_dir: Path | None
+    config: TrainConfig | None
+    observation: ObservationConfig | None
+
+
+def run_request(ctx: click.Context) -> RunRequest:
+    """The run that the options of ``ctx`` (a command decorated with :func:`run_options`) ask for.
+
+    Exactly one budget must be given; a resumed run keeps its saved settings (giving any is a
+    usage error), so does ``--from`` for the settings of what the agent sees. Settings that do not
+    fit together raise ValueError (a usage error, see cli.errors).
+    """
+    p = ctx.params
+    if (p["minutes"] is None) == (p["steps"] is None):
+        raise click.UsageError("give exactly one budget: --minutes M or --steps S")
+    overrides = given_options(ctx, TRAIN_CONFIG_FIELDS)
+    if p["envs"] is not None:
+        overrides["num_matches"] = p["envs"]
+    seeing = {k: v for k, v in (("ego_view", p["ego_view"]), ("frames", p["frames"]),
+                                ("action_repeat", p["action_repeat"]), ("height", p["frame_height"]),
+                                ("width", p["frame_height"] and 2 * p["frame_height"]))
+              if v is not None}
+    config = observation = None
+    if p["resume"]:
+        if overrides or seeing:
+            raise click.UsageError("a resumed run keeps its settings; leave out "
+                                   + ", ".join("--" + k.replace("_", "-") for k in {**overrides, **seeing}))
+    else:
+        config, observation = TrainConfig(**overrides), ObservationConfig(**seeing)
+    seeing_given = any(p[k] is not None for k in ("ego_view", "frames", "action_repeat", "frame_height"))
+    if p["parent"] is not None and (p["resume"] or seeing_given):
+        raise click.UsageError("--from takes the observation settings of AGENT and starts a new run; "
+                               "leave out --resume, --ego-view, --frames, --action-repeat and --frame-height")
+    return RunRequest(p["name"], p["minutes"], p["steps"], p["resume"], p["parent"], p["checkpoint_minutes"],
+                      p["saves_dir"], config, observation)
+
+
+@click.command()
+@run_options
+@click.pass_context
+def train(ctx: click.Context, **options: Any) -> None:
+    """Train an agent headless by self-play and against a league of opponents.
+
+    Progress (samples, samples per second, win rates against the bots, Elo, time left) is shown
+    as it goes; metrics are written to saves/NAME/metrics.jsonl; checkpoints every few minutes
+    and on Ctrl-C. Continue later with --resume.
+    """
+    run = run_request(ctx)
+    if run.resume:
+        session = TrainingSession.resume(run.name, run.saves_dir)
+    elif run.parent is not None:
+        session = TrainingSession.from_agent(run.name, run.parent, run.config, run.saves_dir)
+    else:
+        session = TrainingSession.create(run.name, run.config, run.observation, saves_dir=run.saves_dir)
+    progress = _Progress(session, run.minutes, run.steps)
+    session.run(steps=run.steps, minutes=run.minutes, checkpoint_minutes=run.checkpoint_minutes,
+                on_update=progress.show)
+    progress.finish()
+
+
+class _Progress:
+    """A one-line progress display, refreshed after every update; evaluations get their own line."""
+
+    def __init__(self, session: TrainingSession, minutes: float | None, steps: int | None) -> None:
+        self.session = session
+        self.minutes, self.steps = minutes, steps
+        self.start_step = session.trainer.global_step
+        self.start = time.monotonic()
+        self.last_eval: dict = {}
+
+    def show(self, row: dict) -> None:
+        spent = time.monotonic() - self.start
+        done = row["step"] - self.start_step
+        if self.steps:
+            left = spent / max(done, 1) * (self.steps - done)
+        else:
+            left = self.minutes * 60 - spent
+        if "eval" in row:
+            self.last_eval = {k: row["eval"][k] for k in EVAL_OPPONENTS}
+            click.echo("\r" + " " * 100 + "\r", nl=False)
+            click.echo(f"[{seconds_to_text(row['elapsed_s'])}] eval after {row['step']:,} samples: "
+                       + ", ".join(f"vs {k} {row['eval'][k]:.2f} (kill share {row['eval'][k + '_kill_share']:.2f})"
+                                   for k in EVAL_OPPONENTS)
+                       + f"  Elo {row['elo']:.0f}")
+        wins = "  ".join(f"vs {k} {v:.2f}" for k, v in self.last_eval.items()) or "first evaluation pending"
+        line = (f"\r{row['step']:>10,} samples  {row['steps_per_s']:>5.0f}/s  {wins}  Elo {row['elo']:.0f}  "
+                f"{seconds_to_text(left)} left ")
+        click.echo(line, nl=False)
+
+    def finish(self) -> None:
+        t = self.session.trainer
+        click.echo(f"\nsaved {self.session.name!r}: {t.global_step:,} samples, {t.update} updates, "
+                   f"Elo {t.league.learner_rating:.0f}, in {self.session.folder}")
+
+
+@click.command()
+@run_options
+@click.option("--fullscreen", is_flag=True, help="Start in fullscreen.")
+@click.pass_context
+def watch(ctx: click.Context, fullscreen: bool, **options: Any) -> None:
+    """Train an agent as `train` does, in a window that shows it learning.
+
+    The window shows a live match of the agent (self-play, against the bots or a league
+    snapshot), the frames it sees, its first layer's feature maps, its action probabilities,
+    charts of the training and the league. Learning runs in a second process, so the window
+    stays smooth. Space pauses the match, +/- speed, Tab next match, S saves, L pauses learning,
+    H hides the panel, Esc (or closing the window, or Ctrl-C) saves and quits. When the budget
+    is spent it saves and closes by itself; continue with `train --resume` or `watch --resume`.
+    Takes the same options as `train`.
+    """
+    from agent.watch import WatchBackend, WatchRun  # only watch runs training in a second process
+
+    run = run_request(ctx)
+    backend = WatchBackend(WatchRun(run.name, str(run.saves_dir) if run.saves_dir else None, run.resume,
+                                    run.config, run.observation, steps=run.steps, minutes=run.minutes,
+                                    parent=run.parent, checkpoint_minutes=run.checkpoint_minutes))
+    from game.app.watch import run_watch  # the window
+
+    try:
+        # the window opens first (no display: nothing starts), then the training process opens
+        # the session (or refuses, in one sentence) while the window says "starting"
+        run_watch(backend, fullscreen, prepare=backend.start)
+    finally:
+        backend.close()
+    if backend.error:
+        raise click.ClickException(backend.error)
+    done = backend.summary or {}
+    click.echo(f"saved {run.name!r}: {done.get('step', 0):,} samples, {done.get('update', 0)} updates, "
+               f"Elo {done.get('elo', 0.0):.0f}, in {done.get('folder', '')}")
