@@ -108,3 +108,12 @@ def agents_report(name: str, out: Path | None, saves_dir: Path | None) -> None:
     except pygame.error as error:  # pygame's word for a file it cannot write: an OSError on that file
         raise OSError(None, str(error), str(path)) from error
     click.echo(f"wrote {path}")
+
+
+def _add_style_command() -> None:
+    from cli.robust import agents_style
+
+    agents.add_command(agents_style)
+
+
+_add_style_command()

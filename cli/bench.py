@@ -108,3 +108,13 @@ def bench_watch(minutes: float, screenshot: str | None, as_json: bool) -> None:
 
     result = run_watch_bench(minutes, screenshot=screenshot)
     click.echo(json.dumps(result) if as_json else format_watch_bench(result))
+
+
+def _add_robust_commands() -> None:
+    from cli.robust import bench_exploit, bench_league
+
+    bench.add_command(bench_league)
+    bench.add_command(bench_exploit)
+
+
+_add_robust_commands()
