@@ -3,7 +3,10 @@
 Entry points (called by ``main.py``):
 
 - :func:`run_app` opens the menu (Human vs Human, Human vs AI, Bot vs Bot, Quit);
-- :func:`run_match` starts one match directly and quits when it is left.
+- :func:`run_match` starts one match directly and quits when it is left;
+- :func:`require_display` raises :class:`DisplayError` (one sentence) when there is no screen
+  to open a window on; every window does this check itself when it opens, and the command line
+  can call it first, before it loads anything.
 
 Modules: ``app`` (window and loop), ``menu``, ``play`` (the match screen), ``hud``,
 ``keyboard`` (keyboard controllers), ``sound`` (synthesised effects), ``layout`` (sizes,
@@ -14,13 +17,13 @@ from __future__ import annotations
 
 from typing import Callable
 
-from game.app.app import App, fresh_seed
+from game.app.app import App, DisplayError, fresh_seed, require_display
 from game.app.menu import Opponent
 from game.app.play import MakeController, MatchSetup, build_controllers
 from game.controllers import ControllerError
 from game.world import World
 
-__all__ = ["Opponent", "run_app", "run_match"]
+__all__ = ["DisplayError", "Opponent", "require_display", "run_app", "run_match"]
 
 
 def run_app(
@@ -38,7 +41,8 @@ def run_app(
     for a spec (humans get keyboard controllers here). A controller that fails shows its
     message on the menu. With ``make_learning_controller`` the "Human vs AI" page offers
     "Learn while playing", and while it is on that builds the opponent instead (see
-    :mod:`game.controllers` for the hooks such a controller may have).
+    :mod:`game.controllers` for the hooks such a controller may have). Raises
+    :class:`DisplayError` when there is no screen.
     """
     app = App(make_controller, opponents, seed=seed, fullscreen=fullscreen, mute=mute,
               make_learning_controller=make_learning_controller)
@@ -65,8 +69,10 @@ def run_match(
     quits. ``max_frames`` stops after that many frames (for headless runs); ``screenshot``
     saves the last frame as a PNG; ``observer(world, match_index)`` is called after every tick
     (e.g. :meth:`game.recording.ObservationRecorder.record`). Raises :class:`ControllerError` (after closing the window)
-    when a controller cannot be built or fails during the match.
+    when a controller cannot be built or fails during the match, and :class:`DisplayError` before
+    building anything when there is no screen.
     """
+    require_display()
     app_seed = fresh_seed() if seed is None else seed
     setup = MatchSetup(p1, p2, app_seed)
     controllers = build_controllers(setup, make_controller)  # fails before any window opens

@@ -7,6 +7,10 @@ match advances exactly one world tick per frame at 60 frames per second.
 Keys handled here, on every screen: M mutes or unmutes, F11 toggles fullscreen. Closing the
 window quits. Everything else belongs to the screen (see :mod:`game.app.menu`,
 :mod:`game.app.play`).
+
+Without a screen SDL quietly falls back to its "offscreen" video driver, and a window nobody can
+see would wait forever for keys: :func:`open_window` refuses that with a :class:`DisplayError`
+unless ``SDL_VIDEODRIVER`` asks for a headless driver on purpose (as the tests do).
 """
 
 from __future__ import annotations
@@ -28,9 +32,44 @@ from game.world import World
 
 Scene = MenuScene | MatchScene
 
+HEADLESS_DRIVERS = ("dummy", "offscreen")  # SDL video drivers that show nothing on any screen
+NEEDS_SCREEN = "the game needs a screen (set DISPLAY, or SDL_VIDEODRIVER=dummy for a headless run)"
+
+
+class DisplayError(Exception):
+    """There is no screen to open the game's window on; the message is one sentence for the user."""
+
+
+def headless_requested() -> bool:
+    """True when ``SDL_VIDEODRIVER`` names a headless driver: the deliberate windowless mode."""
+    asked = os.environ.get("SDL_VIDEODRIVER", "")
+    return any(name.strip().lower() in HEADLESS_DRIVERS for name in asked.split(","))
+
+
+def require_display() -> None:
+    """Raise :class:`DisplayError` unless SDL can show a window (or headless was requested).
+
+    Starts pygame's display module to see which video driver SDL picks; it is left running when
+    a screen was found and shut again when not, so a caller (e.g. the command line, before it
+    loads any agent) can call this first and open the window later.
+    """
+    if headless_requested():
+        return
+    try:
+        pygame.display.init()
+    except pygame.error as error:
+        raise DisplayError(f"no display found ({error}): {NEEDS_SCREEN}") from None
+    if pygame.display.get_driver().lower() in HEADLESS_DRIVERS:
+        pygame.display.quit()
+        raise DisplayError(f"no display found: {NEEDS_SCREEN}")
+
 
 def open_window(fullscreen: bool = False, size: tuple[int, int] = WINDOW_SIZE, title: str = TITLE) -> pygame.Surface:
-    """Initialise the display and fonts and open a scaled, resizable window of logical ``size``."""
+    """Initialise the display and fonts and open a scaled, resizable window of logical ``size``.
+
+    Raises :class:`DisplayError` when there is no screen (see :func:`require_display`).
+    """
+    require_display()
     pygame.display.init()
     pygame.font.init()
     pygame.display.set_caption(title)
