@@ -75,6 +75,7 @@ def apps():
 
     def build(make_controller=None, opponents=(), **kwargs):
         kwargs.setdefault("mute", True)
+        kwargs.setdefault("countdown_s", 0)  # these tests count frames of play, not of the countdown
         while made:
             made.pop().close()
         app = App(make_controller or (lambda spec: BOTS[spec]()), list(opponents), **kwargs)

@@ -19,7 +19,7 @@ from typing import Callable
 
 from game.app.app import App, DisplayError, fresh_seed, require_display
 from game.app.menu import Opponent
-from game.app.play import MakeController, MatchSetup, build_controllers
+from game.app.play import COUNTDOWN_S, MakeController, MatchSetup, build_controllers
 from game.controllers import ControllerError
 from game.world import World
 
@@ -62,14 +62,16 @@ def run_match(
     max_frames: int | None = None,
     screenshot: str | None = None,
     observer: Callable[[World, int], None] | None = None,
+    countdown_s: float = COUNTDOWN_S,
 ) -> None:
     """Play one match of ``p1`` against ``p2`` ("human" or a bot spec) until the user leaves it.
 
     R plays again with the next seed of the series; Esc on the pause screen or after the match
     quits. ``max_frames`` stops after that many frames (for headless runs); ``screenshot``
     saves the last frame as a PNG; ``observer(world, match_index)`` is called after every tick
-    (e.g. :meth:`game.recording.ObservationRecorder.record`). Raises :class:`ControllerError` (after closing the window)
-    when a controller cannot be built or fails during the match, and :class:`DisplayError` before
+    (e.g. :meth:`game.recording.ObservationRecorder.record`); each match starts with a countdown
+    of ``countdown_s`` (frames of it count towards ``max_frames``; 0 for none).
+    Raises :class:`ControllerError` (after closing the window) when a controller cannot be built or fails during the match, and :class:`DisplayError` before
     building anything when there is no screen.
     """
     require_display()
@@ -78,7 +80,7 @@ def run_match(
     controllers = build_controllers(setup, make_controller)  # fails before any window opens
     app = App(
         make_controller, [], seed=app_seed, fullscreen=fullscreen, mute=mute, start=setup, start_controllers=controllers,
-        observer=observer,
+        observer=observer, countdown_s=countdown_s,
     )
     try:
         app.run(max_frames)

@@ -24,7 +24,7 @@ import pygame
 from game.app.hud import Hud
 from game.app.layout import FPS, TITLE, WINDOW_SIZE, Fonts, make_icon
 from game.app.menu import MenuScene, Opponent
-from game.app.play import MakeController, MatchScene, MatchSetup, build_controllers
+from game.app.play import COUNTDOWN_S, MakeController, MatchScene, MatchSetup, build_controllers
 from game.app.sound import Sounds
 from game.controllers import Controller, ControllerError
 from game.seeding import fresh_seed
@@ -99,6 +99,8 @@ class App:
     ``make_learning_controller(spec)``, when given, builds the AI opponents of "Human vs AI"
     while the menu's "Learn while playing" toggle is on (saved agents that learn as they play).
     A match screen that is done, or still open when the app closes, has its controllers closed.
+    Every match starts with a countdown of ``countdown_s`` (0 for none, e.g. in tests about
+    something else; see :class:`game.app.play.MatchScene`).
     """
 
     def __init__(
@@ -112,6 +114,7 @@ class App:
         start_controllers: tuple[Controller, Controller] | None = None,
         make_learning_controller: MakeController | None = None,
         observer: Callable[[World, int], None] | None = None,
+        countdown_s: float = COUNTDOWN_S,
     ) -> None:
         self.make_controller = make_controller
         self.make_learning_controller = make_learning_controller
@@ -119,6 +122,7 @@ class App:
         self.opponents = list(opponents)
         self.seed = fresh_seed() if seed is None else seed
         self.standalone = start is not None
+        self.countdown_s = countdown_s
         self.series = 0  # matches started from the menu so far; series k is seeded seed + k
         self.result: str | None = None
         self.error: str | None = None
@@ -131,7 +135,7 @@ class App:
         if start is not None:
             controllers = start_controllers or build_controllers(start, make_controller)
             self.scene: Scene = MatchScene(start, controllers, self.sounds, self.hud, esc_does="quit",
-                                           observer=observer)
+                                           observer=observer, countdown_s=countdown_s)
         else:
             self.scene = self._menu()
 
@@ -201,7 +205,7 @@ class App:
         try:
             make = self.make_learning_controller if setup.learn and self.make_learning_controller else self.make_controller
             controllers = build_controllers(setup, make)
-            self.scene = MatchScene(setup, controllers, self.sounds, self.hud)
+            self.scene = MatchScene(setup, controllers, self.sounds, self.hud, countdown_s=self.countdown_s)
         except ControllerError as error:
             self.scene = self._menu(str(error))
 
