@@ -37,7 +37,7 @@ def run_app(
     """Open the window on the main menu and play until the user quits.
 
     ``opponents`` are the choices of the "Human vs AI" and "Bot vs Bot" pages, in order, each
-    an :class:`Opponent` (spec, title, detail). ``make_controller(spec)`` builds the controller
+    an :class:`Opponent` (spec, title, detail, group: a heading is shown where the group changes). ``make_controller(spec)`` builds the controller
     for a spec (humans get keyboard controllers here). A controller that fails shows its
     message on the menu. With ``make_learning_controller`` the "Human vs AI" page offers
     "Learn while playing", and while it is on that builds the opponent instead (see
