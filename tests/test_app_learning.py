@@ -76,6 +76,7 @@ def apps():
 
     def build(make_controller=None, opponents=(), **kwargs):
         kwargs.setdefault("mute", True)
+        kwargs.setdefault("countdown_s", 0)  # these tests count frames of play, not of the countdown
         while made:
             made.pop().close()
         app = App(make_controller or (lambda spec: BOTS[spec]()), list(opponents), **kwargs)
@@ -167,7 +168,7 @@ def test_menu_learn_toggle_builds_the_opponent_with_the_learning_maker(apps):
     press(pygame.K_l)
     app.run(max_frames=1)
     assert app.scene.learn_text() == "Learn while playing: on (L)"
-    press(pygame.K_UP, pygame.K_RETURN)  # the first opponent
+    press(pygame.K_RETURN)  # the first opponent, preselected on this page
     app.run(max_frames=1)
     assert built == ["idle"] and isinstance(app.scene.controllers[1], AskingController)
     assert app.scene.setup.learn

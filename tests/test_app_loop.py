@@ -37,11 +37,13 @@ def click(pos: tuple[int, int]) -> None:
 
 @pytest.fixture
 def apps():
-    """Builds Apps and closes them after the test, whatever happens."""
+    """Builds Apps and closes them after the test, whatever happens. Their matches start without
+    the countdown (``countdown_s=0``), so frames are ticks; the countdown has its own tests."""
     made = []
 
     def build(**kwargs):
         kwargs.setdefault("mute", True)
+        kwargs.setdefault("countdown_s", 0)
         app = App(make_controller, OPPONENTS, **kwargs)
         made.append(app)
         return app
@@ -184,7 +186,7 @@ def test_failing_controller_ends_a_direct_match_with_its_message():
         return CheckedController(BrokenBot(), "broken") if spec == "broken" else make_controller(spec)
 
     with pytest.raises(ControllerError, match="'broken' returned 99"):
-        run_match("aimbot", "broken", make, seed=1, mute=True, max_frames=100)
+        run_match("aimbot", "broken", make, seed=1, mute=True, max_frames=100, countdown_s=0)
     assert not pygame.display.get_init()
 
 

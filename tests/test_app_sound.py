@@ -26,7 +26,7 @@ def no_mixer():
 
 def test_synthesized_effects_are_audible_and_in_range():
     sounds = synthesize(22050)
-    assert set(sounds) == {"fire", "asteroid", "asteroid_small", "ship", "respawn", "match_over"}
+    assert set(sounds) == {"fire", "asteroid", "asteroid_small", "ship", "respawn", "match_over", "count", "go"}
     for name, samples in sounds.items():
         assert samples.ndim == 1 and np.isfinite(samples).all(), name
         assert np.abs(samples).max() <= 1.0 + 1e-9, name

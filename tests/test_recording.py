@@ -4,8 +4,11 @@ import numpy as np
 import pygame
 from click.testing import CliRunner
 
+from game.app.play import COUNTDOWN_S
+
 from game.observation import ObservationConfig, ObservationRenderer
 from game.recording import ObservationRecorder
+from game.rules import DEFAULT_RULES
 from game.world import World
 from main import cli
 
@@ -49,7 +52,8 @@ def test_saved_pictures_are_the_stacks_of_an_agents_decision_ticks(tmp_path):
 
 
 def test_play_saves_observations_and_says_where(tmp_path):
-    result = CliRunner().invoke(cli, ["play", "--p1", "random", "--p2", "aimbot", "--seed", "2", "--frames", "90",
+    frames = DEFAULT_RULES.ticks(COUNTDOWN_S) + 90  # the window's countdown, then 90 ticks of play
+    result = CliRunner().invoke(cli, ["play", "--p1", "random", "--p2", "aimbot", "--seed", "2", "--frames", str(frames),
                                       "--save-observations", str(tmp_path / "eyes"), "--observation-every", "30"])
     assert result.exit_code == 0, result.output
     saved = sorted(p.name for p in (tmp_path / "eyes").iterdir())

@@ -7,6 +7,10 @@ match advances exactly one world tick per frame at 60 frames per second.
 Keys handled here, on every screen: M mutes or unmutes, F11 toggles fullscreen. Closing the
 window quits. Everything else belongs to the screen (see :mod:`game.app.menu`,
 :mod:`game.app.play`).
+
+Without a screen SDL quietly falls back to its "offscreen" video driver, and a window nobody can
+see would wait forever for keys: :func:`open_window` refuses that with a :class:`DisplayError`
+unless ``SDL_VIDEODRIVER`` asks for a headless driver on purpose (as the tests do).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import pygame
 from game.app.hud import Hud
 from game.app.layout import FPS, TITLE, WINDOW_SIZE, Fonts, make_icon
 from game.app.menu import MenuScene, Opponent
-from game.app.play import MakeController, MatchScene, MatchSetup, build_controllers
+from game.app.play import COUNTDOWN_S, MakeController, MatchScene, MatchSetup, build_controllers
 from game.app.sound import Sounds
 from game.controllers import Controller, ControllerError
 from game.seeding import fresh_seed
@@ -28,9 +32,44 @@ from game.world import World
 
 Scene = MenuScene | MatchScene
 
+HEADLESS_DRIVERS = ("dummy", "offscreen")  # SDL video drivers that show nothing on any screen
+NEEDS_SCREEN = "the game needs a screen (set DISPLAY, or SDL_VIDEODRIVER=dummy for a headless run)"
+
+
+class DisplayError(Exception):
+    """There is no screen to open the game's window on; the message is one sentence for the user."""
+
+
+def headless_requested() -> bool:
+    """True when ``SDL_VIDEODRIVER`` names a headless driver: the deliberate windowless mode."""
+    asked = os.environ.get("SDL_VIDEODRIVER", "")
+    return any(name.strip().lower() in HEADLESS_DRIVERS for name in asked.split(","))
+
+
+def require_display() -> None:
+    """Raise :class:`DisplayError` unless SDL can show a window (or headless was requested).
+
+    Starts pygame's display module to see which video driver SDL picks; it is left running when
+    a screen was found and shut again when not, so a caller (e.g. the command line, before it
+    loads any agent) can call this first and open the window later.
+    """
+    if headless_requested():
+        return
+    try:
+        pygame.display.init()
+    except pygame.error as error:
+        raise DisplayError(f"no display found ({error}): {NEEDS_SCREEN}") from None
+    if pygame.display.get_driver().lower() in HEADLESS_DRIVERS:
+        pygame.display.quit()
+        raise DisplayError(f"no display found: {NEEDS_SCREEN}")
+
 
 def open_window(fullscreen: bool = False, size: tuple[int, int] = WINDOW_SIZE, title: str = TITLE) -> pygame.Surface:
-    """Initialise the display and fonts and open a scaled, resizable window of logical ``size``."""
+    """Initialise the display and fonts and open a scaled, resizable window of logical ``size``.
+
+    Raises :class:`DisplayError` when there is no screen (see :func:`require_display`).
+    """
+    require_display()
     pygame.display.init()
     pygame.font.init()
     pygame.display.set_caption(title)
@@ -60,6 +99,8 @@ class App:
     ``make_learning_controller(spec)``, when given, builds the AI opponents of "Human vs AI"
     while the menu's "Learn while playing" toggle is on (saved agents that learn as they play).
     A match screen that is done, or still open when the app closes, has its controllers closed.
+    Every match starts with a countdown of ``countdown_s`` (0 for none, e.g. in tests about
+    something else; see :class:`game.app.play.MatchScene`).
     """
 
     def __init__(
@@ -73,6 +114,7 @@ class App:
         start_controllers: tuple[Controller, Controller] | None = None,
         make_learning_controller: MakeController | None = None,
         observer: Callable[[World, int], None] | None = None,
+        countdown_s: float = COUNTDOWN_S,
     ) -> None:
         self.make_controller = make_controller
         self.make_learning_controller = make_learning_controller
@@ -80,6 +122,7 @@ class App:
         self.opponents = list(opponents)
         self.seed = fresh_seed() if seed is None else seed
         self.standalone = start is not None
+        self.countdown_s = countdown_s
         self.series = 0  # matches started from the menu so far; series k is seeded seed + k
         self.result: str | None = None
         self.error: str | None = None
@@ -92,7 +135,7 @@ class App:
         if start is not None:
             controllers = start_controllers or build_controllers(start, make_controller)
             self.scene: Scene = MatchScene(start, controllers, self.sounds, self.hud, esc_does="quit",
-                                           observer=observer)
+                                           observer=observer, countdown_s=countdown_s)
         else:
             self.scene = self._menu()
 
@@ -162,7 +205,7 @@ class App:
         try:
             make = self.make_learning_controller if setup.learn and self.make_learning_controller else self.make_controller
             controllers = build_controllers(setup, make)
-            self.scene = MatchScene(setup, controllers, self.sounds, self.hud)
+            self.scene = MatchScene(setup, controllers, self.sounds, self.hud, countdown_s=self.countdown_s)
         except ControllerError as error:
             self.scene = self._menu(str(error))
 

@@ -3,6 +3,7 @@
 - the bar above the arena: each player's name, controller, hearts for lives and score, and the
   match clock (time left, m:ss) in the middle;
 - the help line below the arena with the keys;
+- the countdown before a match (3, 2, 1, GO), big over the arena;
 - the pause overlay and the end-of-match banner ("The winner is Player N" or "Draw");
 - the question asked when the player leaves (e.g. whether to keep what an agent learned).
 """
@@ -41,6 +42,10 @@ HEART_SIZE = 20  # px across
 HEART_GAP = 6
 CLOCK_WARNING_S = 10.0  # the clock turns red for the last seconds
 SUPERSAMPLE = 4  # hearts are drawn this much larger and scaled down, for smooth edges
+COUNTDOWN_SIZE = 260  # font size of the countdown's numbers
+GO_SIZE = 190  # font size of the "GO" after them
+GO_ALPHA = 190  # "GO" starts this opaque (of 255) and fades to nothing
+GO_COLOR: Color = (130, 230, 150)
 
 
 def format_clock(seconds: float) -> str:
@@ -144,6 +149,25 @@ class Hud:
             self.fonts.blit(surface, sound_status, 18, WARNING, midright=(HELP_RECT.right - 12, HELP_RECT.centery))
 
     # --- overlays on the arena -----------------------------------------------------------
+    def draw_countdown(self, surface: pygame.Surface, text: str, fade: float = 0.0) -> None:
+        """A countdown number (or "GO") big in the middle of the arena. ``fade`` (0 to 1) is how far
+        it has gone: it shrinks a little and fades out, so each new number lands with a pulse.
+        "GO" is shown while the match already runs, so it is smaller and see-through, and soon gone:
+        the first shots fly right through the middle."""
+        fade = min(max(fade, 0.0), 1.0)
+        go = text == "GO"
+        size = GO_SIZE if go else COUNTDOWN_SIZE
+        glyphs = self.fonts.text(text, size, GO_COLOR if go else ACCENT)
+        shadow = self.fonts.text(text, size, PANEL_BG)
+        scale = 1.15 - 0.25 * fade
+        scaled_size = (round(glyphs.get_width() * scale), round(glyphs.get_height() * scale))
+        alpha = round(GO_ALPHA * (1.0 - fade)) if go else round(255 * (1.0 - 0.75 * fade**2))
+        cx, cy = ARENA_RECT.center
+        for layer, offset in ((shadow, 6), (glyphs, 0)):
+            scaled = pygame.transform.smoothscale(layer, scaled_size)
+            scaled.set_alpha(alpha)
+            surface.blit(scaled, scaled.get_rect(center=(cx + offset, cy + offset)))
+
     def draw_pause(self, surface: pygame.Surface, esc_does: str = "menu") -> None:
         dim(surface, ARENA_RECT, 110)
         cx, cy = ARENA_RECT.center

@@ -1,10 +1,12 @@
 """The main menu: pick who plays, then the match starts.
 
 Pages: the main page (Human vs Human, Human vs AI, Bot vs Bot, Quit); for Human vs AI the
-opponent; for Bot vs Bot the bot of player 1 and then of player 2 (aimbot preselected, so
-Enter, Enter gives the aimbot demo). The choices are :class:`Opponent` entries given by the
-caller (bots and saved agents), each shown with its title and a line of detail. Behind the
-menu a bot match plays, dimmed.
+opponent (the first entry preselected); for Bot vs Bot the bot of player 1 and then of player 2
+(aimbot preselected, so Enter, Enter gives the aimbot demo). The choices are :class:`Opponent`
+entries given by the caller (bots and saved agents), each shown with its title and a line of
+detail, in the caller's order; entries may belong to groups (e.g. "Difficulty levels", "Your
+agents", "Bots"), and a heading is drawn wherever the group changes. Headings are not entries:
+the keys and the mouse only ever select entries. Behind the menu a bot match plays, dimmed.
 
 Controls: Up/Down (or W/S) choose, Enter or Space select, Esc goes back (quits on the main
 page); the mouse points and clicks. M mutes and F11 toggles fullscreen. When the app can build
@@ -38,8 +40,13 @@ from game.render import Effects, WorldRenderer
 TITLE_TEXT = "ASTEROIDS DUEL"
 DEFAULT_BOT = "aimbot"
 ITEM_HEIGHT = 44
-MAX_VISIBLE_ITEMS = 8  # longer lists scroll
+HEADING_HEIGHT = 30  # a group's heading takes a shorter row
+MAX_VISIBLE_ITEMS = 8
+LIST_HEIGHT = MAX_VISIBLE_ITEMS * ITEM_HEIGHT  # px; longer lists scroll
 ITEMS_TOP = 268
+PAGE_TITLE_Y = ITEMS_TOP - 34  # the page's title (and the learn toggle), above the "more above" hint
+HEADING_SIZE = 22
+HEADING_COLOR = (214, 182, 100)  # a quieter accent than the selected entry's
 MENU_WIDTH = 420
 LIST_WIDTH = 940  # the opponent pages: a title on the left, its detail on the right
 LEARN_SIZE = 26  # font size of the "Learn while playing" line
@@ -61,14 +68,40 @@ MAIN_ITEMS = (HUMAN_VS_HUMAN, HUMAN_VS_AI, BOT_VS_BOT, QUIT)
 @dataclass(frozen=True)
 class Opponent:
     """A choice on the opponent pages: the controller ``spec`` to play, its ``title`` in the list,
-    and a ``detail`` line (e.g. a saved agent's rating and training time)."""
+    a ``detail`` line (e.g. a saved agent's rating and training time), and the ``group`` it is
+    listed under (its heading; "" for none). Entries of one group should be next to each other:
+    a heading is drawn wherever the group changes."""
 
     spec: str
     title: str
     detail: str = ""
+    group: str = ""
 
 
 Item = Opponent | str  # the main page and "Back" are plain strings
+Row = int | str  # in a page's list: an item (its index in ``items``) or a group's heading (its text)
+
+
+def _group(item: Item) -> str:
+    return item.group if isinstance(item, Opponent) else ""
+
+
+def list_rows(items: list[Item]) -> list[Row]:
+    """The rows of a list: each item's index, with a group's heading before the first item of
+    each run of a (non-empty) group."""
+    rows: list[Row] = []
+    previous = ""
+    for index, item in enumerate(items):
+        group = _group(item)
+        if group and group != previous:
+            rows.append(group)
+        previous = group
+        rows.append(index)
+    return rows
+
+
+def _row_height(row: Row) -> int:
+    return HEADING_HEIGHT if isinstance(row, str) else ITEM_HEIGHT
 
 
 @dataclass
@@ -76,8 +109,35 @@ class Page:
     kind: str  # "main", "opponent", "bot1" or "bot2"
     title: str
     items: list[Item]
-    selected: int = 0
-    top: int = 0  # first visible item when the list scrolls
+    selected: int = 0  # index in items (never a heading)
+    top: int = 0  # first visible row when the list scrolls
+
+    def __post_init__(self) -> None:
+        self.rows = list_rows(self.items)
+
+    def visible_rows(self) -> list[tuple[Row, int]]:
+        """(row, y of its top) for the rows that fit in the list's height, from ``top`` down."""
+        shown: list[tuple[Row, int]] = []
+        y = ITEMS_TOP
+        for row in self.rows[self.top :]:
+            if y + _row_height(row) > ITEMS_TOP + LIST_HEIGHT:
+                break
+            shown.append((row, y))
+            y += _row_height(row)
+        if shown and isinstance(shown[-1][0], str):
+            shown.pop()  # a heading with none of its entries under it waits for the next scroll
+        return shown
+
+    def scroll_to_selected(self) -> None:
+        """Scroll the least so that the selected item is visible, with its group's heading when
+        it is the first of its group."""
+        row = self.rows.index(self.selected)
+        if row > 0 and isinstance(self.rows[row - 1], str):
+            row -= 1  # bring the heading along
+        if row < self.top:
+            self.top = row
+        while self.selected not in [r for r, _ in self.visible_rows()]:
+            self.top += 1
 
 
 class MenuScene:
@@ -146,18 +206,15 @@ class MenuScene:
     def _move(self, step: int) -> None:
         page = self.page
         page.selected = (page.selected + step) % len(page.items)
-        if page.selected < page.top:
-            page.top = page.selected
-        elif page.selected >= page.top + MAX_VISIBLE_ITEMS:
-            page.top = page.selected - MAX_VISIBLE_ITEMS + 1
+        page.scroll_to_selected()
 
     def _open(self, kind: str, title: str) -> None:
         items: list[Item] = [*self.opponents, BACK]
         page = Page(kind, title, items)
         specs = [o.spec for o in self.opponents]
-        if DEFAULT_BOT in specs:
+        if kind != "opponent" and DEFAULT_BOT in specs:  # a person's opponent: the caller's first choice
             page.selected = specs.index(DEFAULT_BOT)
-            page.top = max(0, page.selected - MAX_VISIBLE_ITEMS + 1)
+            page.scroll_to_selected()
         self.pages.append(page)
 
     def _back(self) -> None:
@@ -189,16 +246,20 @@ class MenuScene:
                 self.outcome = ("play", self._p1_bot, item.spec)
 
     # --- layout --------------------------------------------------------------------------
-    def item_rects(self) -> list[tuple[int, pygame.Rect]]:
-        """(item index, screen rect) of the items visible on the current page."""
+    def _row_rects(self) -> list[tuple[Row, pygame.Rect]]:
+        """(row, screen rect) of the rows visible on the current page, headings included."""
         page = self.page
-        visible = range(page.top, min(len(page.items), page.top + MAX_VISIBLE_ITEMS))
         width = MENU_WIDTH if page.kind == "main" else LIST_WIDTH
         left = (WINDOW_SIZE[0] - width) // 2
-        return [
-            (index, pygame.Rect(left, ITEMS_TOP + row * ITEM_HEIGHT, width, ITEM_HEIGHT - 6))
-            for row, index in enumerate(visible)
-        ]
+        return [(row, pygame.Rect(left, y, width, _row_height(row) - 6)) for row, y in page.visible_rows()]
+
+    def item_rects(self) -> list[tuple[int, pygame.Rect]]:
+        """(item index, screen rect) of the items visible on the current page."""
+        return [(row, rect) for row, rect in self._row_rects() if isinstance(row, int)]
+
+    def heading_rects(self) -> list[tuple[str, pygame.Rect]]:
+        """(group, screen rect) of the group headings visible on the current page."""
+        return [(row, rect) for row, rect in self._row_rects() if isinstance(row, str)]
 
     @property
     def learn_offered(self) -> bool:
@@ -212,7 +273,7 @@ class MenuScene:
         """Where the toggle line is: right-aligned with the list, on the row of the page title."""
         width, height = self.fonts.font(LEARN_SIZE).size(self.learn_text())
         right = (WINDOW_SIZE[0] + LIST_WIDTH) // 2
-        return pygame.Rect(right - width, ITEMS_TOP - 24 - height // 2, width, height)
+        return pygame.Rect(right - width, PAGE_TITLE_Y - height // 2, width, height)
 
     def _learn_clicked(self, pos: tuple[int, int]) -> bool:
         return self.learn_offered and self.learn_rect().inflate(12, 12).collidepoint(pos)
@@ -252,7 +313,9 @@ class MenuScene:
         self.fonts.blit(surface, "two ships, one arena, three lives each", 28, TEXT_DIM, center=(cx, 188))
         page = self.page
         if page.title:
-            self.fonts.blit(surface, page.title, 32, TEXT, center=(cx, ITEMS_TOP - 24))
+            self.fonts.blit(surface, page.title, 32, TEXT, center=(cx, PAGE_TITLE_Y))
+        for group, rect in self.heading_rects():
+            self._draw_heading(surface, group, rect)
         for index, rect in self.item_rects():
             selected = index == page.selected
             if selected:
@@ -261,11 +324,11 @@ class MenuScene:
                 surface.blit(panel, rect)
                 pygame.draw.rect(surface, ACCENT, rect, 2, border_radius=6)
             self._draw_item(surface, page.items[index], rect, selected)
-        rects = self.item_rects()
+        rows = self._row_rects()
         if page.top > 0:
-            self.fonts.blit(surface, "more above", 20, TEXT_DIM, midbottom=(cx, rects[0][1].top - 2))
-        if rects[-1][0] < len(page.items) - 1:
-            self.fonts.blit(surface, "more below", 20, TEXT_DIM, midtop=(cx, rects[-1][1].bottom + 2))
+            self.fonts.blit(surface, "more above", 20, TEXT_DIM, midbottom=(cx, rows[0][1].top - 2))
+        if page.top + len(rows) < len(page.rows):
+            self.fonts.blit(surface, "more below", 20, TEXT_DIM, midtop=(cx, rows[-1][1].bottom + 2))
         if self.message:
             self.fonts.blit(surface, self.message, 24, WARNING, center=(cx, ARENA_RECT.bottom - 30))
         if self.learn_offered:
@@ -274,6 +337,12 @@ class MenuScene:
         pygame.draw.line(surface, PANEL_EDGE, HELP_RECT.topleft, HELP_RECT.topright)
         help_text = LEARN_HELP_TEXT if self.learn_offered else HELP_TEXT
         self.fonts.blit(surface, help_text, 20, TEXT_DIM, center=HELP_RECT.center)
+
+    def _draw_heading(self, surface: pygame.Surface, group: str, rect: pygame.Rect) -> None:
+        """A group's name at the left of its row, and a thin rule from it to the list's right edge."""
+        y = rect.bottom - 8
+        text = self.fonts.blit(surface, group.upper(), HEADING_SIZE, HEADING_COLOR, bottomleft=(rect.left + 14, y + 5))
+        pygame.draw.line(surface, PANEL_EDGE, (text.right + 12, y), (rect.right - 14, y))
 
     def _draw_item(self, surface: pygame.Surface, item: Item, rect: pygame.Rect, selected: bool) -> None:
         """A plain item centred; an opponent's title on the left and its detail on the right."""

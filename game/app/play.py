@@ -1,5 +1,10 @@
 """The match screen: one duel on screen, one world tick per frame, with HUD, sounds and dust.
 
+Every match (the first and each one after R) starts with a countdown: 3, 2, 1, each shown big
+over the arena for ``COUNTDOWN_STEP_S``, while the world stands still (no one moves or fires and
+the controllers are not asked), then "GO" flashes over the first moments of play. Pausing works
+during the countdown too. Headless matches (:mod:`game.match`) have no countdown.
+
 Controls while playing (besides the players' own keys, see :mod:`game.app.keyboard`):
 Esc or P pause; on the pause screen P resumes, R restarts and Esc leaves (to the menu, or quits
 when the match was started from the command line); after the match R plays again and Esc leaves.
@@ -12,7 +17,8 @@ optional ``status()`` under its name.
 
 The app's loop calls the phases of a frame in order: ``handle_event`` for each event, then
 ``read_input`` (the controllers choose this tick's actions), ``update`` (one world tick, sounds,
-effects), ``draw``. Paused or finished matches do not tick. Time is counted in ticks only.
+effects), ``draw``. Paused, counting down or finished matches do not tick. Time is counted in
+ticks (frames) only.
 """
 
 from __future__ import annotations
@@ -34,6 +40,11 @@ from game.world import World
 
 HUMAN = "human"
 MakeController = Callable[[str], Controller]
+
+COUNTDOWN_FROM = 3  # the numbers shown before a match: 3, 2, 1
+COUNTDOWN_STEP_S = 0.7  # how long each number is shown
+COUNTDOWN_S = COUNTDOWN_FROM * COUNTDOWN_STEP_S  # the world stands still this long at the start
+GO_S = 0.6  # "GO" is shown this long after the countdown, while the match runs
 
 
 @dataclass(frozen=True)
@@ -67,6 +78,9 @@ class MatchScene:
     ``outcome`` is set when the scene is done: ``"leave"`` (Esc from the pause screen or the
     end banner, after any end-of-session questions), ``"quit"`` (the window was closed) or
     ``"error"`` (a controller failed; ``error`` holds its message).
+
+    ``countdown_s`` is how long each match stands still at its start while 3-2-1 counts down
+    (0: no countdown and no "GO", the match runs from the first frame).
     """
 
     def __init__(
@@ -78,7 +92,10 @@ class MatchScene:
         esc_does: str = "menu",
         rules: Rules = DEFAULT_RULES,
         observer: Callable[[World, int], None] | None = None,
+        countdown_s: float = COUNTDOWN_S,
     ) -> None:
+        if countdown_s < 0:
+            raise ValueError(f"countdown_s must be 0 or more, not {countdown_s}")
         self.setup = setup
         self.series = MatchSeries(setup.seed)
         self.observer = observer  # called after every tick with the world and the match's index
@@ -88,6 +105,8 @@ class MatchScene:
         self.hud = hud
         self.esc_does = esc_does
         self.rules = rules
+        self.countdown_ticks = rules.ticks(countdown_s)  # frames of countdown before each match
+        self.countdown_left = 0  # frames of countdown still to run in this match
         self.renderer = WorldRenderer()
         self.has_human = any(isinstance(c, KeyboardController) for c in controllers)
         self.index = -1
@@ -106,6 +125,7 @@ class MatchScene:
         self.world = match.new_world(self.rules)
         self.effects = Effects(seed=match.world_seed)
         self.paused = False
+        self.countdown_left = self.countdown_ticks
         for controller, seed in zip(self.controllers, match.controller_seeds):
             try:
                 controller.reset(seed)
@@ -171,9 +191,29 @@ class MatchScene:
 
     # --- input ---------------------------------------------------------------------------
     @property
+    def counting_down(self) -> bool:
+        """True while the match's countdown runs (or is paused): the world stands still."""
+        return self.countdown_left > 0
+
+    @property
     def running(self) -> bool:
         """True when the next frame advances the world."""
-        return not (self.paused or self.world.over or self.outcome or self.ending)
+        return not (self.paused or self.counting_down or self.world.over or self.outcome or self.ending)
+
+    def countdown(self) -> tuple[str, float] | None:
+        """What the countdown shows this frame, and how far it has faded (0 to 1): "3", "2", "1"
+        (``COUNTDOWN_STEP_S`` each) while the world stands at its start, then "GO" over the first
+        ``GO_S`` of play; None at any other time, and always without a countdown."""
+        if not self.countdown_ticks or self.world.over:
+            return None
+        if self.world.tick == 0:
+            shown = max(1, self.countdown_ticks - self.countdown_left)  # countdown frames so far, this one too
+            step, part = divmod((shown - 1) * COUNTDOWN_FROM, self.countdown_ticks)
+            return str(COUNTDOWN_FROM - step), part / self.countdown_ticks
+        go_ticks = self.rules.ticks(GO_S)
+        if self.world.tick <= go_ticks:
+            return "GO", (self.world.tick - 1) / go_ticks
+        return None
 
     def read_input(self) -> tuple[int, int] | None:
         """This tick's actions, or None when the world does not tick this frame."""
@@ -187,10 +227,22 @@ class MatchScene:
 
     # --- update --------------------------------------------------------------------------
     def update(self, actions: tuple[int, int] | None) -> None:
-        """One world tick with ``actions``; its events make sounds and dust."""
+        """One world tick with ``actions``; its events make sounds and dust. During the countdown
+        (unless paused) a frame of it passes instead, with a beep at each number and at "GO"."""
+        if self.counting_down:
+            if not (self.paused or self.outcome or self.ending):
+                before = self.countdown()
+                self.countdown_left -= 1
+                after = self.countdown()
+                first = self.countdown_left == self.countdown_ticks - 1
+                if first or (before and after and before[0] != after[0]):
+                    self.sounds.play("count")
+            return
         if actions is None:
             return
         events = self.world.step(actions)
+        if self.countdown_ticks and self.world.tick == 1:
+            self.sounds.play("go")
         self.effects.update(self.world, events)
         self.sounds.play_events(events)
         if self.observer is not None:
@@ -208,3 +260,7 @@ class MatchScene:
             self.hud.draw_banner(surface, self.world, self.esc_does)
         elif self.paused:
             self.hud.draw_pause(surface, self.esc_does)
+        else:
+            shown = self.countdown()
+            if shown is not None:
+                self.hud.draw_countdown(surface, *shown)

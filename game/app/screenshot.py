@@ -28,7 +28,8 @@ def render_match_frame(
     try:
         fonts = Fonts()
         setup = MatchSetup(p1, p2, seed)
-        scene = MatchScene(setup, (BOTS[p1](), BOTS[p2]()), Sounds(enabled=False), Hud(fonts))
+        scene = MatchScene(setup, (BOTS[p1](), BOTS[p2]()), Sounds(enabled=False), Hud(fonts),
+                           countdown_s=0)  # the picture is of the fight, not of its start
         for _ in range(scene.rules.ticks(seconds)):
             scene.update(scene.read_input())
         surface = pygame.Surface(WINDOW_SIZE)

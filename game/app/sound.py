@@ -4,7 +4,8 @@
 - ``asteroid``: a burst of filtered noise (bigger asteroids sound deeper);
 - ``ship``: a long, low explosion;
 - ``respawn``: a two-note chime;
-- ``match_over``: a rising four-note jingle.
+- ``match_over``: a rising four-note jingle;
+- ``count`` and ``go``: the countdown's beep at 3, 2 and 1, and a higher one at "GO".
 
 If the mixer cannot start (no audio device, no driver, pygame built without it) the
 :class:`Sounds` object is simply silent; nothing in the game depends on sound working.
@@ -25,7 +26,8 @@ MIXER_CHANNELS = 24  # sounds playing at once; more are dropped quietly
 SYNTH_SEED = 1234  # the noise of the explosions is the same every run
 SMALL_ASTEROID_PX = 30.0  # asteroids up to this radius use the higher-pitched burst
 VOLUMES = MappingProxyType(
-    {"fire": 0.22, "asteroid": 0.5, "asteroid_small": 0.45, "ship": 0.8, "respawn": 0.4, "match_over": 0.55}
+    {"fire": 0.22, "asteroid": 0.5, "asteroid_small": 0.45, "ship": 0.8, "respawn": 0.4, "match_over": 0.55,
+     "count": 0.35, "go": 0.4}
 )
 
 
@@ -82,6 +84,9 @@ def synthesize(rate: int = SAMPLE_RATE, seed: int = SYNTH_SEED) -> dict[str, np.
 
     notes = ((523.3, 0.0, 0.2), (659.3, 0.13, 0.2), (784.0, 0.26, 0.2), (1046.5, 0.39, 0.6))  # C E G C
     sounds["match_over"] = _melody(notes, rate, decay=4.5)
+
+    sounds["count"] = _melody(((587.3, 0.0, 0.16),), rate, decay=12.0)  # D5
+    sounds["go"] = _melody(((1174.7, 0.0, 0.4),), rate, decay=6.0)  # D6, an octave up, held longer
 
     return {name: _fade(samples / max(1e-9, np.abs(samples).max()), rate) for name, samples in sounds.items()}
 
