@@ -13,8 +13,21 @@ from game.bots import BOTS, DESCRIPTIONS
 from game.env import ObservationConfig
 
 
+def require_display() -> None:
+    """Refuse in one sentence, before anything is loaded, when there is no screen for the window
+    (SDL would otherwise draw into an invisible offscreen window for ever)."""
+    from game.app import DisplayError
+    from game.app import require_display as check
+
+    try:
+        check()
+    except DisplayError as error:
+        raise click.ClickException(str(error)) from None
+
+
 def run_menu(seed: int | None, fullscreen: bool, mute: bool) -> None:
     """Open the game's menu; at the end keep what agents learned in "Learn while playing"."""
+    require_display()
     from game.app import run_app  # the window: only the menu and play need pygame
 
     factory = ControllerFactory()
@@ -75,6 +88,7 @@ def play(p1: str, p2: str, seed: int | None, fullscreen: bool, mute: bool, scree
     to you as you play (e.g. --p2 champion --learn); if the window closes before you answer
     whether to keep it, what it learned is saved as a new agent and a line says so.
     """
+    require_display()
     factory = ControllerFactory(saves_dir, greedy=not sample, learn=learn)
     if learn and not ("human" in (p1, p2) and (factory.is_agent(p1) or factory.is_agent(p2))):
         raise click.UsageError("--learn is for playing a saved agent yourself, e.g. --p1 human --p2 champion --learn")

@@ -60,3 +60,20 @@ def test_an_exploiter_trains_against_the_frozen_agent_and_reports_a_curve(tmp_pa
     assert [p["samples"] for p in curve] == sorted(p["samples"] for p in curve)
     meta = json.loads(json.dumps(asdict(tiny)))
     assert meta["league_bots"] != "target"  # the caller's config is left as it was
+
+
+def test_the_window_commands_refuse_in_one_sentence_without_a_display(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER")}
+    env["XDG_RUNTIME_DIR"] = str(tmp_path)
+    root = Path(main.__file__).parent
+    for args in ([], ["play", "--p2", "champion"]):
+        done = subprocess.run([sys.executable, str(root / "main.py"), *args], env=env, cwd=tmp_path,
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 1
+        assert "Traceback" not in done.stderr
+        assert done.stderr.strip().splitlines()[-1].startswith("Error: no display found")
