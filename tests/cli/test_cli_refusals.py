@@ -130,5 +130,5 @@ def test_a_users_controller_that_raises_is_named_in_one_line(run, user_module, s
     if command == "eval":
         result = run("eval", spec, "idle", "--matches", "1")
     else:
-        result = run("play", "--p1", spec, "--p2", "idle", "--quit-after", "30")
+        result = run("play", "--p1", spec, "--p2", "idle", "--quit-after", "200")  # past the countdown
     assert_one_line_error(result, *fragments, exit_code=1)
