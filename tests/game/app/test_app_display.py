@@ -11,7 +11,7 @@ import pytest
 from game.app import DisplayError, require_display
 from game.app.app import headless_requested
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 SENTENCE = "no display found: the game needs a screen (set DISPLAY, or SDL_VIDEODRIVER=dummy for a headless run)"
 
 # Each window the app can open, tried in turn on a machine without a screen: the menu, a direct

@@ -13,7 +13,7 @@ from game.env import (AGENTS, BOT_NAMES, BatchDuelEnv, DuelEnv, ObservationConfi
                       SingleAgentEnv, aim_error, make_bot)
 from game.world import World
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 SHORT = Rules(time_limit_s=6.0)  # short matches, so tests see many of them end
 
