@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
@@ -39,16 +40,44 @@ def run_menu(seed: int | None, fullscreen: bool, mute: bool) -> None:
         learning.keep_learned()
 
 
+LADDER_FILE = "ladder.json"  # in the saves folder: the shipped difficulty levels, weakest first
+
+
+def ladder_levels(saves_dir: Path | None = None) -> list[dict]:
+    """The difficulty levels listed in ``saves/ladder.json`` whose agents are there, weakest first:
+    ``{"name", "title", "description", "elo", "vs_rookie", "vs_aimbot"}`` each."""
+    from agent import saves
+
+    folder = Path(saves_dir) if saves_dir else saves.default_saves_dir()
+    try:
+        levels = json.loads((folder / LADDER_FILE).read_text(encoding="utf-8"))["levels"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+    return [level for level in levels if isinstance(level, dict) and isinstance(level.get("name"), str)
+            and (folder / level["name"] / saves.AGENT_FILE).exists()]
+
+
 def menu_opponents(saves_dir: str | Path | None = None) -> list:
-    """The menu's choices: saved agents (the shipped champion first, then by Elo), then the bots,
-    strongest first."""
+    """The menu's choices, in groups: the difficulty levels (weakest first), the player's agents
+    that have been evaluated (by Elo), the bots (strongest first), and last the runs that never
+    got an evaluation (throwaway runs)."""
     from game.app import Opponent
 
-    summaries = list_summaries(Path(saves_dir) if saves_dir else None)
-    agents_found = [Opponent(s.name, s.name, s.detail()) for s in summaries
-                    if s.name.lower() not in RESERVED_NAMES]  # such an agent could not be chosen by name
+    folder = Path(saves_dir) if saves_dir else None
+    levels = ladder_levels(folder)
+    on_ladder = {level["name"] for level in levels}
+    ladder = [Opponent(level["name"], level.get("title", level["name"]),
+                       f"Elo {level['elo']:.0f} · {level.get('description', '')}" if "elo" in level
+                       else level.get("description", ""), group="difficulty levels") for level in levels]
+    summaries = [s for s in list_summaries(folder)
+                 if s.name.lower() not in RESERVED_NAMES and s.name not in on_ladder]  # a bot's name: unplayable
+    evaluated = [Opponent(s.name, s.name, s.detail(), group="your agents") for s in summaries
+                 if s.vs_aimbot is not None or s.vs_random is not None]
+    unevaluated = [Opponent(s.name, s.name, s.detail(), group="runs without an evaluation") for s in summaries
+                   if s.vs_aimbot is None and s.vs_random is None]
     order = [b for b in DESCRIPTIONS if b in BOTS] + sorted(set(BOTS) - set(DESCRIPTIONS))
-    return agents_found + [Opponent(b, b, "scripted: " + DESCRIPTIONS.get(b, "a bot")) for b in order]
+    bots = [Opponent(b, b, "scripted: " + DESCRIPTIONS.get(b, "a bot"), group="bots") for b in order]
+    return ladder + evaluated + bots + unevaluated
 
 
 def _deprecated_frames(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:
