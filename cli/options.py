@@ -72,12 +72,12 @@ def png_file(ctx: click.Context, param: click.Parameter, value: str | None) -> s
     if value is None:
         return value
     if Path(value).suffix.lower() != ".png":
-        raise click.BadParameter(f"it writes a PNG image, so its file name must end in .png (got {value})",
-                                 ctx, param)
+        raise click.ClickException(f"{param.opts[0]} writes a PNG image, so its file name must end in .png "
+                                   f"(got {value})")
     folder = Path(value).parent
     if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
-        raise click.BadParameter(f"cannot write {value}: {folder} is not a folder that can be written to",
-                                 ctx, param)
+        raise click.ClickException(f"{param.opts[0]} cannot write {value}: {folder} is not a folder that can "
+                                   "be written to")
     return value
 
 

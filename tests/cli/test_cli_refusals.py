@@ -90,7 +90,8 @@ def test_pictures_must_be_named_png(run, args, tmp_path):
 def test_pictures_are_refused_before_anything_runs_when_their_folder_cannot_take_them(run, args, tmp_path):
     (tmp_path / "file").write_text("a regular file, not a folder")
     result = run(*(a.format(dir=tmp_path) for a in args))
-    assert_one_line_error(result, "is not a folder that can be written to", exit_code=2)
+    assert_one_line_error(result, "is not a folder that can be written to", exit_code=1)
+    assert len(result.output.splitlines()) == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
 
 
