@@ -8,14 +8,31 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any, Callable
 
 import click
 
-from cli.options import json_option, png_file, saves_option, seed_option
+from cli.options import MAX_MATCHES, FiniteFloatRange, json_option, png_file, saves_option, seed_option
 from game.bots import BOTS
 
 BOT_CHOICE = click.Choice(sorted(BOTS))
 JSON_HELP = "Print one JSON object."
+# upper bounds that catch a typo (an extra zero or three) rather than limit a real measurement
+MAX_SECONDS = 3600.0
+MAX_REPEATS = 100
+MAX_BATCH = 256  # matches at once, as many as training may play (TrainConfig.num_matches)
+MAX_UPDATES = 100
+MAX_WATCH_MINUTES = 60.0
+
+
+def repeats_option(default: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option("--repeats", type=click.IntRange(1, MAX_REPEATS), default=default, show_default=True,
+                        help="Repeats of the measurement (the median is reported).")
+
+
+def seconds_option(default: float, help: str, low: float = 0.1) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option("--seconds", type=FiniteFloatRange(low, MAX_SECONDS), default=default, show_default=True,
+                        help=help)
 
 
 @click.group()
@@ -26,9 +43,8 @@ def bench() -> None:
 @bench.command(name="game", short_help="Headless simulation speed of one match: ticks per second.")
 @click.option("--p1", default="random", show_default=True, type=BOT_CHOICE, help="The bot playing player 1.")
 @click.option("--p2", default="random", show_default=True, type=BOT_CHOICE, help="The bot playing player 2.")
-@click.option("--seconds", type=click.FloatRange(min=0.1), default=3.0, show_default=True, help="Time per repeat.")
-@click.option("--repeats", type=click.IntRange(min=1), default=5, show_default=True,
-              help="Repeats (the median is reported).")
+@seconds_option(3.0, "Seconds of simulation per repeat.")
+@repeats_option(5)
 @json_option(JSON_HELP)
 def bench_game(p1: str, p2: str, seconds: float, repeats: int, as_json: bool) -> None:
     """Headless simulation speed of one match: ticks per second."""
@@ -54,8 +70,8 @@ def bench_conv(quick: bool, no_torch: bool, as_json: bool) -> None:
 @click.option("--agent", "agent_name", default="champion", show_default=True, help="The saved agent.")
 @click.option("--opponent", default="sniper", show_default=True, type=BOT_CHOICE,
               help="The bot it plays (one it never trained against, by default).")
-@click.option("--matches", type=click.IntRange(min=2), default=200, show_default=True,
-              help="Matches of each series (frozen, then learning); halves are compared.")
+@click.option("--matches", type=click.IntRange(2, MAX_MATCHES), default=200, show_default=True,
+              help="Matches of each series (frozen, then learning); their halves are compared.")
 @seed_option("Seed of both series (the same matches for the frozen and the learning agent).", default=1)
 @json_option(JSON_HELP)
 @saves_option
@@ -69,10 +85,9 @@ def bench_adapt(agent_name: str, opponent: str, matches: int, seed: int, as_json
 
 
 @bench.command(name="train", short_help="Training throughput, and a profile of where the time goes.")
-@click.option("--seconds", type=click.FloatRange(min=1), default=60.0, show_default=True,
-              help="How long the default training runs for the throughput.")
-@click.option("--updates", type=click.IntRange(min=1), default=4, show_default=True,
-              help="Updates profiled (inline, one process).")
+@seconds_option(60.0, "Seconds of training with the default settings, for the throughput.", low=1.0)
+@click.option("--updates", type=click.IntRange(1, MAX_UPDATES), default=4, show_default=True,
+              help="Updates profiled (inline, in one process).")
 @json_option(JSON_HELP)
 def bench_train(seconds: float, updates: int, as_json: bool) -> None:
     """Training throughput (samples per second, learning included) and a profile of where the time goes."""
@@ -83,10 +98,10 @@ def bench_train(seconds: float, updates: int, as_json: bool) -> None:
 
 
 @bench.command(name="env", short_help="Environment speed on one core: agent steps per second.")
-@click.option("--seconds", type=click.FloatRange(min=0.1), default=2.0, show_default=True, help="Time per repeat.")
-@click.option("--repeats", type=click.IntRange(min=1), default=5, show_default=True,
-              help="Repeats (the median is reported).")
-@click.option("--matches", type=click.IntRange(min=1), default=16, show_default=True, help="Matches in the batch.")
+@seconds_option(2.0, "Seconds of stepping per repeat.")
+@repeats_option(5)
+@click.option("--matches", type=click.IntRange(1, MAX_BATCH), default=16, show_default=True,
+              help="Matches in the batch, stepped at once.")
 @json_option(JSON_HELP)
 def bench_env(seconds: float, repeats: int, matches: int, as_json: bool) -> None:
     """Environment speed on one core: agent steps per second, both observations made."""
@@ -97,8 +112,8 @@ def bench_env(seconds: float, repeats: int, matches: int, as_json: bool) -> None
 
 
 @bench.command(name="watch", short_help="Frame times of the watch window; learning speed with it vs headless.")
-@click.option("--minutes", type=click.FloatRange(min=0.1), default=3.0, show_default=True,
-              help="Learning time of each of the two runs.")
+@click.option("--minutes", type=FiniteFloatRange(0.1, MAX_WATCH_MINUTES), default=3.0, show_default=True,
+              help="Minutes of learning in each of the two runs.")
 @click.option("--screenshot", type=click.Path(dir_okay=False), default=None, callback=png_file,
               help="Save a picture of the window here (a PNG).")
 @json_option(JSON_HELP)

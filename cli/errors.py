@@ -9,14 +9,17 @@ that prints ``Error: <one sentence>`` (no traceback):
   their message, exit status 1;
 - ``OSError`` (``PermissionError``, ``FileNotFoundError``, ...): the file and the reason, exit 1;
 - ``pygame.error`` (no display for the window, a picture that cannot be written): exit 1;
-- ``ValueError`` from the settings' dataclasses (values that do not fit together): a usage
-  error, exit status 2, like a bad option.
+- ``ValueError`` from the settings' dataclasses (a value out of its range, values that do not
+  fit together): a usage error, exit status 2, like a bad option. The settings' field names in
+  the sentence become the options the user typed: ``num_minibatches must be at least 1`` reads
+  ``--num-minibatches must be at least 1``.
 
 Anything else is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from typing import Any
 
@@ -26,8 +29,37 @@ from agent.saves import SaveError
 from game.controllers import ControllerError
 
 
-def user_error(error: Exception) -> click.ClickException | None:
-    """The click exception that tells the user about ``error``, or None when it is not theirs to fix."""
+COMMAND_KEY = "cli.errors.command"  # in ctx.meta: the command the top group chose to run
+_NAME = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)*\b")
+
+
+def option_names(message: str, command: click.Command | None) -> str:
+    """``message`` with the parameter names of ``command``'s options written as the options:
+    the first word when it is one (``seed must be ...``), and every snake_case one
+    (``... between 0 and num_matches``). For a group: the options of its commands."""
+    options = {p.name: p.opts[0] for c in _commands(command) for p in c.params
+               if isinstance(p, click.Option) and p.name}
+
+    def option(match: re.Match) -> str:
+        word = match.group()
+        if word in options and (match.start() == 0 or "_" in word):
+            return options[word]
+        return word
+
+    return _NAME.sub(option, message)
+
+
+def _commands(command: click.Command | None) -> list[click.Command]:
+    if isinstance(command, click.Group):
+        return [c for name in command.list_commands(click.Context(command))
+                for c in _commands(command.get_command(click.Context(command), name))]
+    return [command] if command is not None else []
+
+
+def user_error(error: Exception, command: click.Command | None = None) -> click.ClickException | None:
+    """The click exception that tells the user about ``error``, or None when it is not theirs to fix.
+
+    ``command``, the command that raised it, names the options in a settings' ValueError."""
     if isinstance(error, (SaveError, ControllerError)):
         return click.ClickException(str(error))
     if isinstance(error, BrokenPipeError):  # output piped into e.g. `head`: click ends quietly itself
@@ -36,7 +68,7 @@ def user_error(error: Exception) -> click.ClickException | None:
         reason = error.strerror or str(error)
         return click.ClickException(f"cannot use {error.filename} ({reason})" if error.filename else reason)
     if isinstance(error, ValueError):
-        return click.UsageError(str(error))
+        return click.UsageError(option_names(str(error), command))
     pygame = sys.modules.get("pygame")  # only a command that imported pygame can raise its error
     if pygame is not None and isinstance(error, pygame.error):
         if any(word in str(error).lower() for word in ("video", "display", "x11", "wayland")):
@@ -48,13 +80,18 @@ def user_error(error: Exception) -> click.ClickException | None:
 class TranslatingGroup(click.Group):
     """A click group that turns the project's errors (see the module's docstring) into one sentence."""
 
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None, list[str]]:
+        name, command, rest = super().resolve_command(ctx, args)
+        ctx.meta[COMMAND_KEY] = command
+        return name, command, rest
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except click.ClickException:
             raise
         except Exception as error:
-            translated = user_error(error)
+            translated = user_error(error, ctx.meta.get(COMMAND_KEY, self))
             if translated is None:
                 raise
             raise translated from None

@@ -1,4 +1,9 @@
-"""``eval``: headless matches of two controllers, counted."""
+"""``eval``: headless matches of two controllers, counted.
+
+On a terminal a progress bar runs on stderr (not with --json, not when stderr is a file or a pipe).
+Ctrl-C stops the series: the matches finished so far are printed, marked as a partial result,
+and the exit status is 130 (the shell's for SIGINT).
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,9 @@ from pathlib import Path
 import click
 
 from cli.controllers import ControllerFactory
-from cli.options import json_option, sample_option, saves_option, seed_option
-from game.match import evaluate
-
-MAX_MATCHES = 100_000  # hours of matches already; a bound that catches a typo (an extra zero or three)
+from cli.options import MAX_MATCHES, json_option, sample_option, saves_option, seed_option
+from game.match import Evaluation
+INTERRUPTED_EXIT = 130  # 128 + SIGINT, as a shell reports a program stopped by Ctrl-C
 
 
 @click.command(name="eval")
@@ -23,20 +27,52 @@ MAX_MATCHES = 100_000  # hours of matches already; a bound that catches a typo (
 @json_option()
 @sample_option
 @saves_option
-def eval_(a: str, b: str, matches: int, seed: int, as_json: bool, sample: bool, saves_dir: Path | None) -> None:
+@click.pass_context
+def eval_(ctx: click.Context, a: str, b: str, matches: int, seed: int, as_json: bool, sample: bool,
+          saves_dir: Path | None) -> None:
     """Play A against B headless, as fast as possible, and count wins, draws and losses.
 
     The two swap sides every match (A is player 1 in even matches). A match ends when a player
-    has no lives left, or in a draw at the rules' time limit.
+    has no lives left, or in a draw at the rules' time limit. Ctrl-C prints the matches finished
+    so far (marked as partial) and exits with status 130.
     """
-    factory = ControllerFactory(saves_dir, greedy=not sample)
-    factory.check(a, allow_human=False)
-    factory.check(b, allow_human=False)
-    result = evaluate(lambda: factory(a), lambda: factory(b), matches, seed, names=(a, b))
+    try:
+        factory = ControllerFactory(saves_dir, greedy=not sample)
+        factory.check(a, allow_human=False)
+        factory.check(b, allow_human=False)
+        evaluation = Evaluation(factory(a), factory(b), seed, names=(a, b))
+    except KeyboardInterrupt:
+        click.echo("interrupted before the first match", err=True)
+        ctx.exit(INTERRUPTED_EXIT)
+    stderr = click.get_text_stream("stderr")
+    try:
+        with click.progressbar(length=matches, label="matches", file=stderr, show_pos=True,
+                               hidden=as_json or not stderr.isatty()) as bar:
+            for _ in range(matches):
+                evaluation.play_next()
+                bar.update(1)
+    except KeyboardInterrupt:
+        show(evaluation.summary(), as_json, requested=matches)
+        ctx.exit(INTERRUPTED_EXIT)
+    show(evaluation.summary(), as_json)
+
+
+def show(result: dict, as_json: bool, requested: int | None = None) -> None:
+    """Print ``result`` (of :meth:`Evaluation.summary`) as a table or JSON; ``requested``, the
+    matches asked for, when the series was interrupted before them all."""
+    partial = requested is not None
     if as_json:
+        if partial:
+            click.echo(f"interrupted after {result['matches']} of {requested} matches: partial result", err=True)
+            result = {**result, "interrupted": True, "requested_matches": requested}
         click.echo(json.dumps(result, sort_keys=True))
         return
-    click.echo(f"{matches} matches, seed {seed}, sides swapped every match; "
+    played = f"PARTIAL RESULT, interrupted after {result['matches']} of {requested} matches" if partial \
+        else f"{result['matches']} matches"
+    if result["matches"] == 0:
+        click.echo(f"{played}: no match finished")
+        return
+    click.echo(f"{played}, seed {result['seed']}, sides swapped every match; "
                f"mean match {result['mean_match_seconds']:.1f} s, {result['timeouts']} reached the time limit")
     click.echo(f"{'contender':<24}{'wins':>6}{'draws':>7}{'losses':>8}{'win %':>8}{'score':>7}"
                f"{'  as P1 W/D/L':>15}{'  as P2 W/D/L':>15}")

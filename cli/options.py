@@ -7,6 +7,8 @@ full stop last); click adds the default and the allowed range in brackets.
 from __future__ import annotations
 
 import dataclasses
+import math
+import os
 from pathlib import Path
 from typing import Any, Callable
 
@@ -18,6 +20,17 @@ from agent.saves import SAVES_ENV
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
 SEED = click.IntRange(min=0)  # numpy's SeedSequence takes no negative seeds
+MAX_MATCHES = 100_000  # of a series: hours of matches already; a bound that catches a typo (an extra zero or three)
+
+
+class FiniteFloatRange(click.FloatRange):
+    """A FloatRange that also refuses nan and inf (click lets nan through every range)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number.", param, ctx)
+        return number
 
 
 def saves_option(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -53,10 +66,18 @@ def mute_option(function: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def png_file(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """An option's callback: the file name must end in .png (pygame would otherwise pick another format)."""
-    if value is not None and Path(value).suffix.lower() != ".png":
+    """An option's callback: the file name must end in .png (pygame would otherwise pick another
+    format), and its folder must exist and be writable, so that a picture written at the end of a
+    match or a benchmark is refused before, not after."""
+    if value is None:
+        return value
+    if Path(value).suffix.lower() != ".png":
         raise click.ClickException(f"{param.opts[0]} writes a PNG image, so its file name must end in .png "
                                    f"(got {value})")
+    folder = Path(value).parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise click.ClickException(f"{param.opts[0]} cannot write {value}: {folder} is not a folder that can "
+                                   "be written to")
     return value
 
 

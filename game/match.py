@@ -8,7 +8,8 @@ in a series that swaps sides the first contender is player 1 in even matches, pl
 
 ``evaluate(a, b, matches, seed)`` is what ``python main.py eval`` runs: a series that swaps sides,
 because a win rate from one side only is not a win rate. The same arguments give the same result
-every time.
+every time. :class:`Evaluation` is that series one match at a time, for a caller that shows
+progress or may stop early.
 """
 
 from __future__ import annotations
@@ -141,6 +142,51 @@ class Tally:
         return out
 
 
+class Evaluation:
+    """A series of a against b that swaps sides every match, tallied as it goes.
+
+    :meth:`play_next` plays the next match; :meth:`summary` is the result of the matches played
+    so far, so a series stopped early (Ctrl-C) can still say how it stood.
+    """
+
+    def __init__(self, a: Controller, b: Controller, seed: int, names: tuple[str, str] = ("a", "b"),
+                 rules: Rules = DEFAULT_RULES) -> None:
+        self.contenders = (a, b)
+        self.seed = seed
+        self.rules = rules
+        self.tallies = (Tally(names[0]), Tally(names[1]))
+        self.series = MatchSeries(seed, swap_sides=True)
+        self.played = 0
+        self.total_ticks = 0
+        self.timeouts = 0
+
+    def play_next(self) -> MatchResult:
+        """Play match number ``played`` of the series and count it."""
+        match = self.series.match(self.played)
+        a_side = match.first_side
+        result = run_match(match.sides(*self.contenders), match, self.rules)
+        self.total_ticks += result.ticks
+        self.timeouts += result.timed_out
+        for who, side in ((0, a_side), (1, 1 - a_side)):
+            if result.winner is None:
+                outcome = "draws"
+            else:
+                outcome = "wins" if result.winner == side else "losses"
+            self.tallies[who].add(side, outcome)
+        self.played += 1
+        return result
+
+    def summary(self) -> dict:
+        """The result of the matches played so far (what ``eval --json`` prints)."""
+        return {
+            "matches": self.played,
+            "seed": self.seed,
+            "mean_match_seconds": self.total_ticks / max(self.played, 1) / self.rules.tick_rate,
+            "timeouts": self.timeouts,
+            "contenders": [t.as_dict() for t in self.tallies],
+        }
+
+
 def evaluate(
     make_a: Callable[[], Controller],
     make_b: Callable[[], Controller],
@@ -151,29 +197,9 @@ def evaluate(
     progress: Callable[[int], None] | None = None,
 ) -> dict:
     """Play ``matches`` matches of a against b, swapping sides every match; returns a summary dict."""
-    a, b = make_a(), make_b()
-    tallies = (Tally(names[0]), Tally(names[1]))
-    series = MatchSeries(seed, swap_sides=True)
-    total_ticks = 0
-    timeouts = 0
+    evaluation = Evaluation(make_a(), make_b(), seed, names, rules)
     for i in range(matches):
-        match = series.match(i)
-        a_side = match.first_side
-        result = run_match(match.sides(a, b), match, rules)
-        total_ticks += result.ticks
-        timeouts += result.timed_out
-        for who, side in ((0, a_side), (1, 1 - a_side)):
-            if result.winner is None:
-                outcome = "draws"
-            else:
-                outcome = "wins" if result.winner == side else "losses"
-            tallies[who].add(side, outcome)
+        evaluation.play_next()
         if progress is not None:
             progress(i + 1)
-    return {
-        "matches": matches,
-        "seed": seed,
-        "mean_match_seconds": total_ticks / max(matches, 1) / rules.tick_rate,
-        "timeouts": timeouts,
-        "contenders": [t.as_dict() for t in tallies],
-    }
+    return evaluation.summary()

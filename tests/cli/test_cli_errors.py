@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from agent.saves import SaveError
 from cli import cli
-from cli.errors import TranslatingGroup
+from cli.errors import TranslatingGroup, option_names
 from cliresults import assert_one_line_error
 from game.controllers import ControllerError
 
@@ -74,12 +74,45 @@ def blocked(tmp_path):
     (("eval", "os:system", "aimbot", "--matches", "1"),  # ControllerError raised while it plays
      ("controller 'os:system' failed in act(world, player): TypeError",), 1),
     (("train", "--name", "x", "--steps", "8", "--num-matches", "2", "--self-play-matches", "3"),
-     ("self_play_matches",), 2),  # ValueError from TrainConfig
+     ("--self-play-matches must be between 0 and --num-matches, 2 (got 3)",), 2),  # ValueError from TrainConfig
     (("train", "--name", "small", "--steps", "8", "--frame-height", "16"), (), 2),  # ValueError: frames too small
 ])
 def test_real_commands_turn_each_kind_into_one_line(args, fragments, exit_code, tmp_path):
     result = CliRunner().invoke(cli, [*args, "--saves", str(tmp_path / "saves")])
     assert_one_line_error(result, *fragments, exit_code=exit_code)
+
+
+@pytest.mark.parametrize("command", ["train", "watch"])
+@pytest.mark.parametrize("option, value, expected", [
+    ("--num-minibatches", "0", "Error: --num-minibatches must be between 1 and 4096 (got 0)"),
+    ("--gamma", "5", "Error: --gamma must be between 0 and 1 (got 5.0)"),
+    ("--match-time-limit-s", "0.5", "Error: --match-time-limit-s must be between 1 and 3600 (got 0.5)"),
+    ("--league-bots", "", "Error: --league-bots must name at least one opponent while some matches are against "
+                          "the league (--self-play-matches < --num-matches)"),
+])
+def test_a_setting_out_of_its_range_is_named_by_its_option(command, option, value, expected, tmp_path):
+    result = CliRunner().invoke(cli, [command, "--name", "x", "--steps", "8", option, value,
+                                      "--saves", str(tmp_path / "saves")])
+    assert_one_line_error(result, exit_code=2)
+    assert result.output.splitlines()[-1] == expected
+    assert not (tmp_path / "saves").exists()
+
+
+def test_option_names_replace_only_the_command_s_own_parameter_names():
+    @click.command()
+    @click.option("--num-matches", type=int)
+    @click.option("--seed", type=int)
+    @click.option("--saves", "saves_dir")
+    def command(**options) -> None:
+        pass
+
+    assert option_names("num_matches must be at least 1 (got 0)", command) == "--num-matches must be at least 1 (got 0)"
+    assert option_names("seed must be at least 0", command) == "--seed must be at least 0"
+    # later in the sentence only snake_case names: a plain word there is English
+    assert option_names("x needs a seed below num_matches", command) == "x needs a seed below --num-matches"
+    assert option_names("saves_dir is gone", command) == "--saves is gone"
+    assert option_names("gamma must be between 0 and 1", command) == "gamma must be between 0 and 1"
+    assert option_names("num_matches_total is 3", command) == "num_matches_total is 3"  # whole names only
 
 
 def test_files_that_cannot_be_written_are_one_line(blocked, tmp_path):

@@ -2,6 +2,7 @@
 
 import textwrap
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -41,6 +42,33 @@ def test_eval_matches_have_an_upper_bound_stated_in_the_help(run):
     assert f"at most {MAX_MATCHES:,}" in help_text and f"1<=x<={MAX_MATCHES}" in help_text
 
 
+def numbers_of(*path: str):
+    command = cli
+    for name in path:
+        command = command.get_command(click.Context(command), name)
+    return [p for p in command.params if isinstance(p.type, (click.IntRange, click.FloatRange))]
+
+
+@pytest.mark.parametrize("path", [("eval",), ("bench", "game"), ("bench", "env"), ("bench", "adapt"),
+                                  ("bench", "train"), ("bench", "watch")])
+def test_every_count_of_eval_and_bench_has_an_upper_bound_stated_in_the_help(run, path):
+    help_text = " ".join(run(*path, "--help").output.split())
+    for param in numbers_of(*path):
+        if param.name == "seed":
+            continue  # any seed from 0 up is a seed
+        assert param.type.max is not None, param.name
+        assert f"<={param.type.max}]" in help_text or f"<={param.type.max};" in help_text, param.name
+        over = param.type.max + 1 if isinstance(param.type, click.IntRange) else param.type.max * 2
+        assert_one_line_error(run(*path, param.opts[0], str(over)), f"'{param.opts[0]}'", exit_code=2)
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
+@pytest.mark.parametrize("path, option", [(("bench", "game"), "--seconds"), (("bench", "env"), "--seconds"),
+                                          (("bench", "train"), "--seconds"), (("bench", "watch"), "--minutes")])
+def test_times_that_are_not_finite_numbers_are_refused(run, path, option, value):
+    assert_one_line_error(run(*path, option, value), f"'{option}'", exit_code=2)
+
+
 @pytest.mark.parametrize("args", [
     ("play", "--p1", "random", "--p2", "idle", "--quit-after", "2", "--screenshot", "{dir}/shot.txt"),
     ("play", "--p1", "random", "--p2", "idle", "--quit-after", "2", "--screenshot", "{dir}/shot"),
@@ -51,6 +79,20 @@ def test_pictures_must_be_named_png(run, args, tmp_path):
     result = run(*(a.format(dir=tmp_path) for a in args))
     assert_one_line_error(result, "must end in .png")
     assert sorted(p.name for p in tmp_path.iterdir()) == []  # refused before anything was written
+
+
+@pytest.mark.parametrize("args", [
+    ("play", "--p1", "random", "--p2", "idle", "--quit-after", "2", "--screenshot", "{dir}/missing/shot.png"),
+    ("play", "--p1", "random", "--p2", "idle", "--quit-after", "2", "--screenshot", "{dir}/file/shot.png"),
+    ("bench", "watch", "--screenshot", "{dir}/missing/window.png"),
+    ("agents", "report", "champion", "--out", "{dir}/file/report.png"),
+])
+def test_pictures_are_refused_before_anything_runs_when_their_folder_cannot_take_them(run, args, tmp_path):
+    (tmp_path / "file").write_text("a regular file, not a folder")
+    result = run(*(a.format(dir=tmp_path) for a in args))
+    assert_one_line_error(result, "is not a folder that can be written to", exit_code=1)
+    assert len(result.output.splitlines()) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
 
 
 def test_a_png_screenshot_in_capitals_is_written(run, tmp_path):
