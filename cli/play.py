@@ -80,6 +80,15 @@ def menu_opponents(saves_dir: str | Path | None = None) -> list:
     return ladder + evaluated + bots + unevaluated
 
 
+MAX_FRAMES = 10_000_000  # 46 hours at 60 frames a second: a bound that catches a typo
+
+
+def _folder_name(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not value.strip():
+        raise click.BadParameter("give a folder name (an empty one would fill the current folder)")
+    return value
+
+
 def _deprecated_frames(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:
     if value is not None:
         click.echo("Warning: play --frames is now --quit-after (--frames still works, for now).", err=True)
@@ -94,17 +103,18 @@ def _deprecated_frames(ctx: click.Context, param: click.Parameter, value: int | 
 @mute_option
 @click.option("--screenshot", type=click.Path(dir_okay=False), default=None, callback=png_file,
               help="Save the last frame as a PNG here.")
-@click.option("--quit-after", type=click.IntRange(min=1), default=None, metavar="FRAMES",
+@click.option("--quit-after", type=click.IntRange(min=1, max=MAX_FRAMES), default=None, metavar="FRAMES",
               help="Quit by itself after this many frames (60 a second).")
-@click.option("--frames", "old_quit_after", type=click.IntRange(min=1), default=None, hidden=True,
+@click.option("--frames", "old_quit_after", type=click.IntRange(min=1, max=MAX_FRAMES), default=None, hidden=True,
               callback=_deprecated_frames, help="The old name of --quit-after.")
 @sample_option
 @click.option("--learn", is_flag=True,
               help="Saved agents keep learning from the match as they play (in the background); "
                    "when you leave you are asked whether to keep what they learned as NAME-vs-you.")
 @click.option("--save-observations", "observations_dir", type=click.Path(file_okay=False), default=None,
+              callback=_folder_name,
               help="Save what each player's agent sees (its stacked gray frames) as PNGs in this folder.")
-@click.option("--observation-every", type=click.IntRange(min=1), default=30, show_default=True,
+@click.option("--observation-every", type=click.IntRange(min=1, max=MAX_FRAMES), default=30, show_default=True,
               help="With --save-observations: save every this many ticks (60 ticks = 1 s).")
 @saves_option
 def play(p1: str, p2: str, seed: int | None, fullscreen: bool, mute: bool, screenshot: str | None,

@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 
 from cli.controllers import ControllerFactory
-from cli.options import json_option, png_file, sample_option, saves_option, seed_option
+from cli.options import FiniteFloatRange, json_option, png_file, sample_option, saves_option, seed_option
 
 MAX_MATCHES = 10_000
 
@@ -71,7 +71,7 @@ def bench_league(contenders: tuple[str, ...], matches: int, heldout: bool, out: 
 
 @click.command(name="exploit", short_help="How exploitable is an agent: a fresh agent trained against it.")
 @click.argument("name")
-@click.option("--minutes", type=click.FloatRange(min=0.1, max=24 * 60), default=20.0, show_default=True,
+@click.option("--minutes", type=FiniteFloatRange(min=0.1, max=24 * 60), default=20.0, show_default=True,
               help="Training time of the exploiter.")
 @click.option("--exploiter", default=None, help="Name of the exploiter agent [default: exploit-NAME].")
 @click.option("--points", type=click.IntRange(min=1, max=100), default=5, show_default=True,

@@ -80,7 +80,11 @@ RECIPES = {
     ("agents", "import"): Recipe({"file": "{tmp}/champion.npz", "name": "imported"}),
     ("agents", "rename"): Recipe({"old": "spare", "new": "renamed"}),
     ("agents", "delete"): Recipe({"name": "spare", "yes": True}),
+    ("agents", "style"): Recipe({"name": "idle", "against": "idle", "matches": "1", "out": "{tmp}/style.png"},
+                                cheap=True, budget=("matches",)),
     ("bench", "adapt"): Recipe({"matches": "2"}, run_refused=True),
+    ("bench", "league"): Recipe({"contenders": "idle", "matches": "2"}, run_refused=True, budget=("matches",)),
+    ("bench", "exploit"): Recipe({"name": "champion", "minutes": "0.1"}, run_refused=False),
     ("bench", "conv"): Recipe(run_refused=False),
     ("bench", "env"): Recipe(run_refused=False),
     ("bench", "game"): Recipe(run_refused=False),
@@ -133,9 +137,6 @@ KNOWN_ELSEWHERE = {
     ("watch", "minutes", "nan"), ("watch", "minutes", "inf"),
     ("train", "checkpoint_minutes", "nan"), ("train", "checkpoint_minutes", "inf"),
     ("watch", "checkpoint_minutes", "nan"), ("watch", "checkpoint_minutes", "inf"),
-    # cli/play.py: --save-observations "" is click.Path(file_okay=False), which takes "": the
-    # pictures are written into the current folder
-    ("play", "observations_dir", ""),
 }
 
 
