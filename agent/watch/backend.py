@@ -43,6 +43,7 @@ class WatchBackend:
         self.shown = 0
         self.learning = True
         self.stopping = False
+        self.evaluating = False  # the run has saved and makes its final evaluation
         self.finished = False
         self.error: str | None = None
         self.note = ""
@@ -136,6 +137,9 @@ class WatchBackend:
                 self.note = "learning" if payload else "learning paused"
             elif kind == "stopping":
                 self.note = "saving and stopping after this update..."
+            elif kind == "evaluating":
+                self.evaluating = True
+                self.note = "saved; a last evaluation against random and aimbot..."
             elif kind == "done":
                 self.summary, self.finished = payload, True
                 self.note = f"saved at {payload['step']:,} samples"
