@@ -178,8 +178,10 @@ def format_details(info: dict[str, Any]) -> str:
     if s.has_lineage:
         parents = [p for p in _dict(info.get("lineage")).get("parents", []) if isinstance(p, str)] if isinstance(
             _dict(info.get("lineage")).get("parents"), list) else []
-        add(f"  in all       {training_totals_text(s)}, with the training of "
-            + (" < ".join(parents) or "its parents"))
+        whose = (parents[0] if len(parents) == 1 else
+                 f"its parents ({', '.join(parents)}, nearest first)" if parents else "its parents")
+        add(f"  in all       {_or_dash(s.total_steps, '{:,}')} samples, {_or_dash(s.total_seconds, hours_text)} hours, "
+            f"counting the training of {whose}")
     add(f"  rating       Elo {_or_dash(s.elo, '{:.1f}')}")
     add(f"  evaluation   vs random {_or_dash(s.vs_random, '{:.2f}')}, vs aimbot {_or_dash(s.vs_aimbot, '{:.2f}')}"
         f"  ({EVAL_NOTE}; {info['evaluations']} evaluations in the history)")
