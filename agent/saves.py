@@ -457,7 +457,11 @@ class RunLock:
             raise SaveError(f"cannot use {folder} ({error.strerror or error})") from None
         if fcntl is None:
             return cls(folder, fd)
-        _lock_or_refuse(fd, folder)
+        try:
+            _lock_or_refuse(fd, folder)
+        except SaveError:
+            os.close(fd)
+            raise
         try:
             os.ftruncate(fd, 0)
             os.write(fd, json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "since": now()}).encode())
@@ -496,12 +500,11 @@ class RunLock:
 
 
 def _lock_or_refuse(fd: int, folder: Path) -> None:
-    """Lock ``fd`` for this process, or close it and raise the SaveError naming the run that holds it."""
+    """Lock ``fd`` for this process, or raise the SaveError naming the run that holds it."""
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
         holder = _lock_holder(fd)
-        os.close(fd)
         raise SaveError(f"agent {folder.name!r} is being trained by another run right now{holder}; "
                         "wait for it to end or stop it first (Ctrl-C there saves)") from None
 
