@@ -147,8 +147,8 @@ def write_npz(path: Path, arrays: dict[str, np.ndarray], metadata: dict[str, Any
     """Write arrays plus a JSON ``metadata`` text to ``path`` atomically (``compress``: deflated).
 
     Compression is for the training state, whose bulk is the rollout in flight: uint8 frames,
-    mostly dark background, which deflate about 20-fold (52 MB to 2.2 MB at the default
-    settings, for about 0.6 s more per save). Weights do not compress, so agent files are stored.
+    mostly dark background, which deflate about 20-fold (52 MB to 2.3 MB at the default
+    settings, for under a second more per save; see the README). Weights do not compress, so agent files are stored.
     """
     payload = dict(arrays)
     payload["metadata"] = np.array(json.dumps(metadata, sort_keys=True))

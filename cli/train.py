@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -213,6 +214,14 @@ def watch(ctx: click.Context, fullscreen: bool, **options: Any) -> None:
                                     parent=run.parent, checkpoint_minutes=run.checkpoint_minutes))
     from game.app.watch import run_watch  # the window
 
+
+    def on_sigint(signum, frame) -> None:
+        """Ctrl-C while the window opens (it answers Ctrl-C itself once it shows training)."""
+        if backend.stop_asked:
+            raise KeyboardInterrupt
+        backend.ask_stop()
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
     try:
         # the window opens first (no display: nothing starts), then the training process opens
         # the session (or refuses, in one sentence) while the window says "starting"
@@ -223,6 +232,7 @@ def watch(ctx: click.Context, fullscreen: bool, **options: Any) -> None:
         click.echo(f"stopped at once by a second Ctrl-C: {lost}", err=True)
         ctx.exit(INTERRUPTED)
     finally:
+        signal.signal(signal.SIGINT, previous)
         backend.close()
     if backend.error:
         raise click.ClickException(backend.error)

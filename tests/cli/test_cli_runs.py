@@ -132,7 +132,8 @@ def test_a_lock_left_by_a_run_that_died_is_taken_over(tmp_path):
 def test_ctrl_c_in_a_terminal_during_watch_saves_the_run(tmp_path):
     folder = tmp_path / "w"
     run = start("watch", "--name", "w", "--minutes", "5", "--saves", str(tmp_path), *TINY)
-    wait_for(lambda: updates_logged(folder) >= 1, run)
+    # as soon as the training process has opened the run, while the window may still be opening
+    wait_for(lambda: (folder / saves.LOCK_FILE).exists() and (folder / saves.LOCK_FILE).read_text(), run)
     os.killpg(run.pid, signal.SIGINT)  # the window's process, its training process and that one's learner
     code, out, err = finish(run)
     assert code == 0, err
