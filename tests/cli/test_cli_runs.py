@@ -153,3 +153,32 @@ def test_a_saves_folder_that_cannot_be_written_is_refused_before_training(tmp_pa
         errors = [line for line in result.output.splitlines() if line.startswith("Error")]
         assert errors == [f"Error: cannot use {blocked / 't'} (Not a directory)"], result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file.txt"]
+
+
+@pytest.mark.slow
+def test_a_plain_install_finds_the_shipped_agents(tmp_path):
+    """``pip install .`` (not editable) into a fresh environment, run from elsewhere (about 20 s;
+    pip needs its index for the build tools and the dependencies)."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run([str(venv / "bin" / "pip"), "install", "-q", str(ROOT)], check=True, cwd=tmp_path)
+    env = {k: v for k, v in os.environ.items() if k != saves.SAVES_ENV}
+    env.update(HOME=str(tmp_path / "home"), SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy")
+    env.pop("XDG_DATA_HOME", None)
+
+    def program(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([str(venv / "bin" / "asteroids-duel"), *args], cwd=tmp_path, env=env,
+                              capture_output=True, text=True)
+
+    listed = program("agents", "list")
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.splitlines()[1].split()[:4] == ["champion", "1172", "9,088,000", "2.00"]
+    played = program("eval", "champion", "idle", "--matches", "1", "--seed", "1", "--json")
+    assert played.returncode == 0 and json.loads(played.stdout)["contenders"][0]["name"] == "champion"
+    refused = program("agents", "delete", "champion", "--yes")
+    assert refused.returncode == 1 and "ships with the game" in refused.stderr
+    trained = program("train", "--name", "mine", "--steps", "8", *TINY)
+    assert trained.returncode == 0, trained.stderr
+    assert (tmp_path / "home" / ".local" / "share" / "asteroids-duel" / "saves" / "mine" / saves.AGENT_FILE).is_file()
+    table = program("agents", "list").stdout.splitlines()
+    assert [line.split()[0] for line in table[1:3]] == ["champion", "mine"] and len(table) == 4  # and the note
