@@ -17,6 +17,7 @@ from cli.options import SEED, config_options, given_options, saves_option
 from game.env import ObservationConfig
 
 TRAIN_CONFIG_FIELDS = [f.name for f in dataclasses.fields(TrainConfig)]
+INTERRUPTED = 130  # the exit status of a run stopped at once by Ctrl-C (128 + SIGINT, as shells report it)
 
 _RUN_OPTIONS = [
     click.option("--name", required=True, help="Name of the agent (its folder in saves/)."),
@@ -125,9 +126,6 @@ def train(ctx: click.Context, **options: Any) -> None:
     progress.finish()
 
 
-INTERRUPTED = 130  # the exit status of a run stopped at once by Ctrl-C (128 + SIGINT, as shells report it)
-
-
 def score_text(evaluation: dict, skipped: bool = False) -> str:
     """', vs random 0.95, vs aimbot 0.40' from an evaluation ('' when there is none)."""
     if skipped:
@@ -214,7 +212,6 @@ def watch(ctx: click.Context, fullscreen: bool, **options: Any) -> None:
                                     parent=run.parent, checkpoint_minutes=run.checkpoint_minutes))
     from game.app.watch import run_watch  # the window
 
-
     def on_sigint(signum, frame) -> None:
         """Ctrl-C while the window opens (it answers Ctrl-C itself once it shows training)."""
         if backend.stop_asked:
@@ -237,6 +234,6 @@ def watch(ctx: click.Context, fullscreen: bool, **options: Any) -> None:
     if backend.error:
         raise click.ClickException(backend.error)
     done = backend.summary or {}
+    score = score_text(done.get("evaluation", {}), done.get("evaluation_skipped", False))
     click.echo(f"saved {run.name!r}: {done.get('step', 0):,} samples, {done.get('update', 0)} updates, "
-               f"Elo {done.get('elo', 0.0):.0f}{score_text(done.get('evaluation', {}), done.get('evaluation_skipped', False))}"
-               f", in {done.get('folder', '')}")
+               f"Elo {done.get('elo', 0.0):.0f}{score}, in {done.get('folder', '')}")

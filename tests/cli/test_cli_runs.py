@@ -102,9 +102,9 @@ def test_a_second_run_of_the_same_agent_is_refused_while_the_first_trains(tmp_pa
     folder = tmp_path / "same"
     first = start("train", "--name", "same", "--minutes", "5", "--saves", str(tmp_path), *TINY)
     wait_for(lambda: updates_logged(folder) >= 1, first)
-    code, out, err = finish(start("train", "--name", "same", "--steps", "40", "--saves", str(tmp_path), *TINY))
-    assert code == 1 and out == ""
-    assert err.strip().splitlines() == [
+    second = CliRunner().invoke(cli, ["train", "--name", "same", "--steps", "40", "--saves", str(tmp_path), *TINY])
+    assert second.exit_code == 1
+    assert second.output.strip().splitlines() == [
         f"Error: agent 'same' is being trained by another run right now (process {first.pid} on {os.uname().nodename}); "
         "wait for it to end or stop it first (Ctrl-C there saves)"]
     os.killpg(first.pid, signal.SIGINT)
