@@ -7,6 +7,7 @@ signalled with ``os.killpg``, as a terminal would.
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -159,9 +160,11 @@ def test_a_saves_folder_that_cannot_be_written_is_refused_before_training(tmp_pa
 def test_a_plain_install_finds_the_shipped_agents(tmp_path):
     """``pip install .`` (not editable) into a fresh environment, run from elsewhere (about 20 s;
     pip needs its index for the build tools and the dependencies)."""
+    source = tmp_path / "source"  # a copy, so the build leaves nothing in the project
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".*", "build", "dist", "*.egg-info", "__pycache__"))
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    subprocess.run([str(venv / "bin" / "pip"), "install", "-q", str(ROOT)], check=True, cwd=tmp_path)
+    subprocess.run([str(venv / "bin" / "pip"), "install", "-q", str(source)], check=True, cwd=tmp_path)
     env = {k: v for k, v in os.environ.items() if k != saves.SAVES_ENV}
     env.update(HOME=str(tmp_path / "home"), SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy")
     env.pop("XDG_DATA_HOME", None)
