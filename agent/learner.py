@@ -18,6 +18,10 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import signal
+import threading
+from multiprocessing.process import BaseProcess
+
 import numpy as np
 
 from agent.nn import Adam
@@ -51,12 +55,31 @@ class InlineLearner:
     def state(self) -> dict[str, np.ndarray]:
         return self.optimizer.state_dict()
 
-    def close(self) -> None:
+    def close(self, abandon: bool = False) -> None:
         pass
+
+
+def start_ignoring_ctrl_c(process: BaseProcess) -> None:
+    """Start ``process`` (a "spawn" child) so that Ctrl-C never kills it: the parent decides.
+
+    A terminal sends Ctrl-C's SIGINT to every process of the foreground group, children included.
+    The parent's answer is to finish the update in progress and save, which needs its children
+    alive. So SIGINT is ignored while the child is started: an ignored signal stays ignored
+    through exec, and Python leaves an ignored SIGINT alone at start-up, so the child is covered
+    from its first instruction (its main ignores SIGINT again, for a child started otherwise).
+    """
+    in_main_thread = threading.current_thread() is threading.main_thread()  # only it may set handlers
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if in_main_thread else None
+    try:
+        process.start()
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGINT, previous if previous is not None else signal.SIG_DFL)
 
 
 def _learner_main(conn, obs_shape, network: dict, config: PPOConfig, params, adam_state) -> None:
     """The second process: waits for rollouts, learns, sends weights back."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the trainer's to answer (it stops us)
     policy = ActorCritic(obs_shape, NetworkConfig.from_dict(network), threads=1)
     policy.set_params(params)
     optimizer = Adam(policy.params(), lr=config.learning_rate)
@@ -64,7 +87,7 @@ def _learner_main(conn, obs_shape, network: dict, config: PPOConfig, params, ada
     while True:
         try:
             message = conn.recv()
-        except (EOFError, KeyboardInterrupt):
+        except EOFError:  # the trainer is gone
             return
         if message[0] == "learn":
             _, arrays, lr, seed = message
@@ -99,7 +122,7 @@ class ProcessLearner:
                 daemon=True,
                 name="ppo-learner",
             )
-            self._process.start()
+            start_ignoring_ctrl_c(self._process)
         finally:
             if saved is None:
                 del os.environ["OPENBLAS_NUM_THREADS"]
@@ -139,7 +162,11 @@ class ProcessLearner:
         self._conn.send(("state",))
         return self._receive()[0]
 
-    def close(self) -> None:
+    def close(self, abandon: bool = False) -> None:
+        """Stop the process: after the update in progress, or at once when ``abandon``."""
+        if abandon and self._process.is_alive():
+            self._process.terminate()  # the update in progress is dropped; nothing of it is kept
+            self._process.join(timeout=10)
         if self._process.is_alive():
             try:
                 if self._waiting:

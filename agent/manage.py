@@ -43,16 +43,34 @@ class AgentSummary:
     parent: str | None
     vs_random: float | None  # evaluation score, 0..1 (wins + draws / 2)
     vs_aimbot: float | None
+    earlier_steps: int | None = None  # the training of its parents (its lineage), None without one
+    earlier_seconds: float | None = None
+
+    @property
+    def total_steps(self) -> int | None:
+        """Samples of this run and of every parent it started from."""
+        return None if self.steps is None else self.steps + (self.earlier_steps or 0)
+
+    @property
+    def total_seconds(self) -> float | None:
+        return None if self.seconds is None else self.seconds + (self.earlier_seconds or 0.0)
+
+    @property
+    def has_lineage(self) -> bool:
+        return bool(self.earlier_steps or self.earlier_seconds)
 
     def detail(self) -> str:
-        """A short description, e.g. 'Elo 1174 · 0.3 h · 412k samples · 2026-11-26 · 15% vs aimbot'."""
+        """A short description, e.g. 'Elo 1174 · 0.3 h · 412k samples · 2026-11-26 · 15% vs aimbot'.
+
+        Training counts the whole lineage ('2.00 h · 9.1M samples in all' for an agent trained
+        on from a parent)."""
         parts = []
         if self.elo is not None:
             parts.append(f"Elo {self.elo:.0f}")
-        if self.seconds is not None:
-            parts.append(f"{hours_text(self.seconds)} h")
-        if self.steps is not None:
-            parts.append(f"{count_text(self.steps)} samples")
+        if self.total_seconds is not None:
+            parts.append(f"{hours_text(self.total_seconds)} h")
+        if self.total_steps is not None:
+            parts.append(f"{count_text(self.total_steps)} samples" + (" in all" if self.has_lineage else ""))
         if self.created:
             parts.append(self.created)
         if self.vs_aimbot is not None:
@@ -64,7 +82,9 @@ def summarize(name: str, metadata: dict[str, Any]) -> AgentSummary:
     """The summary of one agent from its metadata (wrong or missing values become None)."""
     training = _dict(metadata.get("training"))
     evaluation = _dict(metadata.get("evaluation"))
+    lineage = _dict(metadata.get("lineage"))
     steps = _number(training.get("steps"))
+    earlier_steps = _count(lineage.get("steps"))
     parent = metadata.get("parent")
     return AgentSummary(
         name=name,
@@ -75,6 +95,8 @@ def summarize(name: str, metadata: dict[str, Any]) -> AgentSummary:
         parent=parent if isinstance(parent, str) else None,
         vs_random=_score(evaluation.get("random")),
         vs_aimbot=_score(evaluation.get("aimbot")),
+        earlier_steps=int(earlier_steps) if earlier_steps is not None else None,
+        earlier_seconds=_count(lineage.get("seconds")),
     )
 
 
@@ -84,17 +106,31 @@ def list_summaries(saves_dir: Path | None = None) -> list[AgentSummary]:
     return sorted(found, key=lambda s: (s.name != SHIPPED, -(s.elo if s.elo is not None else -math.inf), s.name))
 
 
+LINEAGE_NOTE = "samples and hours count the training of the parents too ('agents show NAME' tells this run's own)"
+
+
 def format_table(summaries: list[AgentSummary]) -> str:
-    """The table printed by ``agents list``."""
+    """The table printed by ``agents list`` (training counts the whole lineage; a note says so)."""
     header = f"{'name':<24}{'Elo':>6}{'samples':>13}{'hours':>7}  {'created':<11}{'parent':<18}{'vs aimbot':>9}"
     lines = [header]
     for s in summaries:
         lines.append(
-            f"{s.name:<24}{_or_dash(s.elo, '{:.0f}'):>6}{_or_dash(s.steps, '{:,}'):>13}"
-            f"{_or_dash(s.seconds, hours_text):>7}  {s.created or '-':<11}{s.parent or '-':<18}"
+            f"{s.name:<24}{_or_dash(s.elo, '{:.0f}'):>6}{_or_dash(s.total_steps, '{:,}'):>13}"
+            f"{_or_dash(s.total_seconds, hours_text):>7}  {s.created or '-':<11}{s.parent or '-':<18}"
             f"{_or_dash(s.vs_aimbot, lambda v: f'{100 * v:.0f}%'):>9}"
         )
+    if any(s.has_lineage for s in summaries):
+        lines.append(LINEAGE_NOTE)
     return "\n".join(lines)
+
+
+def training_totals_text(s: AgentSummary) -> str:
+    """'9,088,000 samples in 2.00 hours in all (4,538,880 in 1.00 h in this run)', or this run's
+    alone for an agent without parents: '4,538,880 samples in 1.00 hours'."""
+    text = f"{_or_dash(s.total_steps, '{:,}')} samples in {_or_dash(s.total_seconds, hours_text)} hours"
+    if not s.has_lineage:
+        return text
+    return f"{text} in all ({_or_dash(s.steps, '{:,}')} in {_or_dash(s.seconds, hours_text)} h in this run)"
 
 
 # ----------------------------------------------------------------------------------------
@@ -139,6 +175,13 @@ def format_details(info: dict[str, Any]) -> str:
     add(f"  network      {_network_text(_dict(info.get('network')))}; {info['parameters']:,} weights")
     add(f"  observation  {_observation_text(_dict(info.get('observation')))}")
     add(f"  training     {_training_text(s, training)}")
+    if s.has_lineage:
+        parents = [p for p in _dict(info.get("lineage")).get("parents", []) if isinstance(p, str)] if isinstance(
+            _dict(info.get("lineage")).get("parents"), list) else []
+        whose = (parents[0] if len(parents) == 1 else
+                 f"its parents ({', '.join(parents)}, nearest first)" if parents else "its parents")
+        add(f"  in all       {_or_dash(s.total_steps, '{:,}')} samples, {_or_dash(s.total_seconds, hours_text)} hours, "
+            f"counting the training of {whose}")
     add(f"  rating       Elo {_or_dash(s.elo, '{:.1f}')}")
     add(f"  evaluation   vs random {_or_dash(s.vs_random, '{:.2f}')}, vs aimbot {_or_dash(s.vs_aimbot, '{:.2f}')}"
         f"  ({EVAL_NOTE}; {info['evaluations']} evaluations in the history)")
@@ -179,23 +222,44 @@ def _training_text(s: AgentSummary, training: dict) -> str:
     updates, matches = _number(training.get("updates")), _number(training.get("matches"))
     rate = f" ({s.steps / s.seconds:,.0f} samples/s)" if s.steps and s.seconds else ""
     return (f"{_or_dash(s.steps, '{:,}')} samples, {_or_dash(updates, '{:,.0f}')} updates, "
-            f"{_or_dash(matches, '{:,.0f}')} matches, {_or_dash(s.seconds, hours_text)} hours{rate}")
+            f"{_or_dash(matches, '{:,.0f}')} matches, {_or_dash(s.seconds, hours_text)} hours{rate}"
+            + (" in this run" if s.has_lineage else ""))
 
 
 # ----------------------------------------------------------------------------------------
 # changing the saves folder
+def shipped_refusal(name: str, what: str) -> saves.SaveError:
+    """The sentence that refuses to change a shipped agent: ``what`` it cannot be, and how to copy it."""
+    return saves.SaveError(f"{name!r} ships with the game, so it cannot be {what}; to have a copy of your own, "
+                           f"'agents export {name} FILE' then 'agents import FILE --name NEW'")
+
+
 def check_new_name(name: str, saves_dir: Path | None = None) -> Path:
     """The folder for a new agent ``name``; SaveError if the name is not plain, reserved or taken."""
     folder = saves.agent_dir(name, saves_dir)
     check_reserved(name)
     if os.path.lexists(folder):
+        if saves.is_shipped(folder):
+            raise shipped_refusal(name, "replaced")
         raise saves.SaveError(f"an agent named {name!r} already exists in {folder.parent}")
     return folder
 
 
+def changeable_agent(name: str, saves_dir: Path | None = None, what: str = "deleted") -> Path:
+    """The folder of agent ``name`` if it may be ``what`` (deleted, renamed); SaveError if there is no
+    such agent, it ships with the game, or a run is training it."""
+    folder = existing_agent(name, saves_dir)
+    if saves.is_shipped(folder):
+        raise shipped_refusal(name, what)
+    saves.RunLock.check_free(folder)
+    return folder
+
+
 def rename_agent(old: str, new: str, saves_dir: Path | None = None) -> Path:
-    """Rename agent ``old`` to ``new`` (its folder, and the name inside its agent file); the new folder."""
-    source = existing_agent(old, saves_dir)
+    """Rename agent ``old`` to ``new`` (its folder, and the name inside its agent file); the new folder.
+
+    Not a shipped agent, nor one that a run is training."""
+    source = changeable_agent(old, saves_dir, "renamed")
     target = check_new_name(new, saves_dir)
     agent_file = source / saves.AGENT_FILE
     if agent_file.is_file():
@@ -213,8 +277,10 @@ def rename_agent(old: str, new: str, saves_dir: Path | None = None) -> Path:
 
 
 def delete_agent(name: str, saves_dir: Path | None = None) -> Path:
-    """Delete agent ``name``'s folder and everything in it; the folder that was removed."""
-    folder = existing_agent(name, saves_dir)
+    """Delete agent ``name``'s folder and everything in it; the folder that was removed.
+
+    Not a shipped agent, nor one that a run is training."""
+    folder = changeable_agent(name, saves_dir, "deleted")
     try:
         if folder.is_symlink():
             folder.unlink()  # only the link: whatever it points to is not ours to delete
@@ -300,7 +366,7 @@ def training_curves(name: str, saves_dir: Path | None = None) -> tuple[str, list
         _panel("Training speed", "samples per second", None, rows, [("samples/s", "steps_per_s")]),
     ]
     s = summarize(name, metadata)
-    title = (f"{name}: {_or_dash(s.steps, '{:,}')} samples in {_or_dash(s.seconds, hours_text)} hours, "
+    title = (f"{name}: {training_totals_text(s)}, "
              f"Elo {_or_dash(s.elo, '{:.0f}')}, vs aimbot {_or_dash(s.vs_aimbot, '{:.2f}')}")
     return title, panels
 
@@ -341,8 +407,9 @@ def size_text(n: int) -> str:
 
 
 def summary_dict(summary: AgentSummary) -> dict[str, Any]:
-    """A summary as JSON-ready data (``agents list --json``)."""
-    return asdict(summary)
+    """A summary as JSON-ready data (``agents list --json``): ``steps`` and ``seconds`` of its own
+    run, ``earlier_*`` of its parents, ``total_*`` of both."""
+    return dict(asdict(summary), total_steps=summary.total_steps, total_seconds=summary.total_seconds)
 
 
 def _dict(value: Any) -> dict:
@@ -353,6 +420,11 @@ def _number(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         return None
     return value
+
+
+def _count(value: Any) -> float | None:
+    number = _number(value)
+    return number if number is not None and number >= 0 else None
 
 
 def _score(value: Any) -> float | None:

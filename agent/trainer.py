@@ -10,8 +10,12 @@ hyperparameter (each field described; ``python main.py train`` mirrors them as o
    (scripted bots and frozen snapshots of itself, harder ones more often);
 2. advantages by GAE, with potential-based aim shaping added to the game's reward;
 3. ``update_epochs`` epochs of minibatch PPO updates (Adam, gradient clipping, annealed lr);
-4. bookkeeping: league snapshot, Elo, periodic evaluation against ``random`` and ``aimbot`` on a
-   fixed set of seeds, metrics.
+4. bookkeeping: league snapshot, Elo, evaluation against ``random`` and ``aimbot`` on a fixed
+   set of seeds (after update :data:`FIRST_EVALUATION`, so a chart has a first point early, and
+   then every ``eval_every`` updates), metrics.
+
+After every update the new weights are checked to be finite numbers: a run that diverges stops
+with :class:`TrainingDiverged` before it plays or saves with them.
 
 Aim shaping: the env gives each learning stream's potential (:mod:`game.env.rewards`: with both
 ships alive, ``-aim_shaping * |aim error| / pi``, the aim error being the angle between the
@@ -34,6 +38,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from agent import saves
 from agent.learner import InlineLearner, ProcessLearner
 from agent.league import League
 from agent.nn import Adam
@@ -45,6 +50,11 @@ from game.env import BOT_NAMES, BatchDuelEnv, ObservationConfig, Rules, derive_s
 
 EVAL_SEED = 20261126  # evaluations always use the same matches, so they compare across time
 EVAL_OPPONENTS = ("random", "aimbot")
+FIRST_EVALUATION = 5  # the update after which a run first evaluates (then every eval_every updates)
+
+
+class TrainingDiverged(saves.SaveError):
+    """The weights are no longer finite numbers (the learning blew up): they are never saved."""
 
 
 @dataclass
@@ -305,12 +315,29 @@ class Trainer:
         if isinstance(self._learner, ProcessLearner):
             self.optimizer.load_state_dict(self._learner.state())
 
-    def close(self) -> None:
-        """Stop the learner process, if any (training can go on later: it restarts)."""
+    def close(self, abandon: bool = False) -> None:
+        """Stop the learner process, if any (training can go on later: it restarts).
+
+        ``abandon``: at once, dropping an update in progress and the optimizer state it holds
+        (the run was stopped mid-update and will not be saved).
+        """
         if self._learner is not None:
-            self.sync()
-            self._learner.close()
+            if not abandon:
+                self.sync()
+            self._learner.close(abandon)
             self._learner = None
+
+    def check_finite(self, params: dict[str, np.ndarray] | None = None, update: int | None = None) -> None:
+        """TrainingDiverged unless every weight (of ``params``, else the network's) is a finite number."""
+        for key, value in (params if params is not None else self.policy.params()).items():
+            if not np.isfinite(value).all():
+                raise TrainingDiverged(f"training diverged at update {update or self.update}: "
+                                       f"the weights are no longer finite ({key})")
+
+    def evaluation_due(self) -> bool:
+        """Whether the update just made is followed by an evaluation."""
+        every = self.config.eval_every
+        return every > 0 and (self.update % every == 0 or self.update == FIRST_EVALUATION)
 
     # ------------------------------------------------------------------------------------
     def learning_rate(self, progress: float) -> float:
@@ -330,6 +357,8 @@ class Trainer:
         tick = time.perf_counter()
         learner.submit(self.pending, lr, derive_seed(cfg.seed, 5, self.update))
         learn_s = time.perf_counter() - tick  # all of the learning when inline
+        if isinstance(learner, InlineLearner):
+            self.check_finite(update=self.update + 1)  # never play a rollout with broken weights
         self.pending = None
         # play the next rollout meanwhile (with a learner process, one update behind)
         tick = time.perf_counter()
@@ -346,6 +375,7 @@ class Trainer:
         weights, stats = learner.result()
         learn_s += time.perf_counter() - tick  # plus the wait for a learner process
         if weights is not None:
+            self.check_finite(weights, update=self.update + 1)  # the network keeps the last good weights
             self.policy.set_params(weights)
         self.pending = following
         self.update += 1
@@ -365,7 +395,7 @@ class Trainer:
             "train_vs": {k: float(np.mean(v)) for k, v in self._recent_results.items() if v},
             **stats,
         }
-        if cfg.eval_every and self.update % cfg.eval_every == 0:
+        if self.evaluation_due():
             tick = time.perf_counter()
             row["eval"] = self.evaluate()
             row["eval_s"] = time.perf_counter() - tick

@@ -58,8 +58,8 @@ def agents_rename(old: str, new: str, saves_dir: Path | None) -> None:
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @saves_option
 def agents_delete(name: str, yes: bool, saves_dir: Path | None) -> None:
-    """Delete agent NAME and all its files (asks first)."""
-    folder = manage.existing_agent(name, saves_dir)
+    """Delete agent NAME and all its files (asks first). The agents that ship with the game cannot be deleted."""
+    folder = manage.changeable_agent(name, saves_dir, "deleted")
     if not yes:
         click.confirm(f"Delete agent {name!r} and everything in {folder}?", abort=True)
     manage.delete_agent(name, saves_dir)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ from cli.options import SEED, config_options, given_options, saves_option
 from game.env import ObservationConfig
 
 TRAIN_CONFIG_FIELDS = [f.name for f in dataclasses.fields(TrainConfig)]
+INTERRUPTED = 130  # the exit status of a run stopped at once by Ctrl-C (128 + SIGINT, as shells report it)
 
 _RUN_OPTIONS = [
     click.option("--name", required=True, help="Name of the agent (its folder in saves/)."),
@@ -112,9 +114,24 @@ def train(ctx: click.Context, **options: Any) -> None:
     else:
         session = TrainingSession.create(run.name, run.config, run.observation, saves_dir=run.saves_dir)
     progress = _Progress(session, run.minutes, run.steps)
-    session.run(steps=run.steps, minutes=run.minutes, checkpoint_minutes=run.checkpoint_minutes,
-                on_update=progress.show)
+    try:
+        session.run(steps=run.steps, minutes=run.minutes, checkpoint_minutes=run.checkpoint_minutes,
+                    on_update=progress.show, on_final_evaluation=progress.evaluating)
+    except KeyboardInterrupt:  # a second Ctrl-C: the update in progress is given up
+        if progress.mid_line:
+            click.echo()
+        click.echo(f"stopped at once by a second Ctrl-C: the update in progress is not saved; "
+                   f"{session.checkpoint_text()}", err=True)
+        ctx.exit(INTERRUPTED)
     progress.finish()
+
+
+def score_text(evaluation: dict, skipped: bool = False) -> str:
+    """', vs random 0.95, vs aimbot 0.40' from an evaluation ('' when there is none)."""
+    if skipped:
+        return ", final evaluation skipped"
+    scores = [f"vs {k} {evaluation[k]:.2f}" for k in EVAL_OPPONENTS if isinstance(evaluation.get(k), (int, float))]
+    return "".join(", " + score for score in scores)
 
 
 class _Progress:
@@ -126,8 +143,21 @@ class _Progress:
         self.start_step = session.trainer.global_step
         self.start = time.monotonic()
         self.last_eval: dict = {}
+        self.mid_line = False  # the progress line is showing (the next line starts with a new line)
+
+    def evaluating(self) -> None:
+        self._clear_line()
+        click.echo("saved; a last evaluation against random and aimbot (Ctrl-C skips it)...")
+
+    def _clear_line(self) -> None:
+        if self.mid_line:
+            click.echo("\r" + " " * 100 + "\r", nl=False)
+            self.mid_line = False
 
     def show(self, row: dict) -> None:
+        if row.get("final"):  # the evaluation that ends the run: its line only
+            self._eval_line(row)
+            return
         spent = time.monotonic() - self.start
         done = row["step"] - self.start_step
         if self.steps:
@@ -135,21 +165,28 @@ class _Progress:
         else:
             left = self.minutes * 60 - spent
         if "eval" in row:
-            self.last_eval = {k: row["eval"][k] for k in EVAL_OPPONENTS}
-            click.echo("\r" + " " * 100 + "\r", nl=False)
-            click.echo(f"[{seconds_to_text(row['elapsed_s'])}] eval after {row['step']:,} samples: "
-                       + ", ".join(f"vs {k} {row['eval'][k]:.2f} (kill share {row['eval'][k + '_kill_share']:.2f})"
-                                   for k in EVAL_OPPONENTS)
-                       + f"  Elo {row['elo']:.0f}")
+            self._eval_line(row)
         wins = "  ".join(f"vs {k} {v:.2f}" for k, v in self.last_eval.items()) or "first evaluation pending"
         line = (f"\r{row['step']:>10,} samples  {row['steps_per_s']:>5.0f}/s  {wins}  Elo {row['elo']:.0f}  "
                 f"{seconds_to_text(left)} left ")
         click.echo(line, nl=False)
+        self.mid_line = True
+
+    def _eval_line(self, row: dict) -> None:
+        self.last_eval = {k: row["eval"][k] for k in EVAL_OPPONENTS}
+        self._clear_line()
+        click.echo(f"[{seconds_to_text(row['elapsed_s'])}] eval after {row['step']:,} samples: "
+                   + ", ".join(f"vs {k} {row['eval'][k]:.2f} (kill share {row['eval'][k + '_kill_share']:.2f})"
+                               for k in EVAL_OPPONENTS)
+                   + f"  Elo {row['elo']:.0f}")
 
     def finish(self) -> None:
-        t = self.session.trainer
-        click.echo(f"\nsaved {self.session.name!r}: {t.global_step:,} samples, {t.update} updates, "
-                   f"Elo {t.league.learner_rating:.0f}, in {self.session.folder}")
+        s, t = self.session, self.session.trainer
+        evaluation = t.history[-1] if t.history else {}
+        if self.mid_line:
+            click.echo()
+        click.echo(f"saved {s.name!r}: {t.global_step:,} samples, {t.update} updates, "
+                   f"Elo {t.league.learner_rating:.0f}{score_text(evaluation, s.evaluation_skipped)}, in {s.folder}")
 
 
 @click.command()
@@ -175,14 +212,28 @@ def watch(ctx: click.Context, fullscreen: bool, **options: Any) -> None:
                                     parent=run.parent, checkpoint_minutes=run.checkpoint_minutes))
     from game.app.watch import run_watch  # the window
 
+    def on_sigint(signum, frame) -> None:
+        """Ctrl-C while the window opens (it answers Ctrl-C itself once it shows training)."""
+        if backend.stop_asked:
+            raise KeyboardInterrupt
+        backend.ask_stop()
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
     try:
         # the window opens first (no display: nothing starts), then the training process opens
         # the session (or refuses, in one sentence) while the window says "starting"
         run_watch(backend, fullscreen, prepare=backend.start)
+    except KeyboardInterrupt:  # a second Ctrl-C: the training process is ended at once
+        lost = ("the final evaluation is skipped; the run was saved before it" if backend.evaluating
+                else "the update in progress is not saved; the last checkpoint is kept")
+        click.echo(f"stopped at once by a second Ctrl-C: {lost}", err=True)
+        ctx.exit(INTERRUPTED)
     finally:
+        signal.signal(signal.SIGINT, previous)
         backend.close()
     if backend.error:
         raise click.ClickException(backend.error)
     done = backend.summary or {}
+    score = score_text(done.get("evaluation", {}), done.get("evaluation_skipped", False))
     click.echo(f"saved {run.name!r}: {done.get('step', 0):,} samples, {done.get('update', 0)} updates, "
-               f"Elo {done.get('elo', 0.0):.0f}, in {done.get('folder', '')}")
+               f"Elo {done.get('elo', 0.0):.0f}{score}, in {done.get('folder', '')}")

@@ -43,6 +43,8 @@ class WatchBackend:
         self.shown = 0
         self.learning = True
         self.stopping = False
+        self.evaluating = False  # the run has saved and makes its final evaluation
+        self.stop_asked = False  # see ask_stop
         self.finished = False
         self.error: str | None = None
         self.note = ""
@@ -114,6 +116,11 @@ class WatchBackend:
             self.stopping = True
             self.note = "saving and stopping after this update..."
 
+    def ask_stop(self) -> None:
+        """:meth:`stop` at the next :meth:`poll`: safe from a signal handler (it only sets a flag),
+        and before the child has started (Ctrl-C while the window opens)."""
+        self.stop_asked = True
+
     def close(self) -> None:
         """End the child if it still runs (at once: the last checkpoint stays) and let go of the queues."""
         if self.process.alive and not self.finished:
@@ -123,6 +130,8 @@ class WatchBackend:
     # --- messages from the training process ---------------------------------------------
     def poll(self) -> None:
         """Take in whatever the training process has sent; never waits."""
+        if self.stop_asked:
+            self.stop()
         alive = self.process.alive  # asked first: a child that has exited has sent everything
         for kind, payload in self.process.receive():
             if kind == "update":
@@ -136,6 +145,9 @@ class WatchBackend:
                 self.note = "learning" if payload else "learning paused"
             elif kind == "stopping":
                 self.note = "saving and stopping after this update..."
+            elif kind == "evaluating":
+                self.evaluating = True
+                self.note = "saved; a last evaluation against random and aimbot..."
             elif kind == "done":
                 self.summary, self.finished = payload, True
                 self.note = f"saved at {payload['step']:,} samples"

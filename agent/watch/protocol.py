@@ -10,8 +10,13 @@ Messages from the child (the ``updates`` queue), each ``(kind, payload)``:
 - ``("update", state)`` after every update: the metrics row, the league table, who the learner
   plays in the training batch, the new weights (``policy.get_params()``) and the weights of the
   league snapshots not sent yet;
-- ``("saved", ...)``, ``("learning", on)``, ``("stopping", None)`` answering the commands, and
-  ``("done", summary)`` when it has saved and ends (the budget spent, or asked to stop).
+- ``("saved", ...)``, ``("learning", on)``, ``("stopping", None)`` answering the commands,
+  ``("evaluating", None)`` as the evaluation that ends the run starts (its row then comes as an
+  ``update`` marked ``final``), and ``("done", summary)`` when it has saved and ends (the budget
+  spent, or asked to stop).
+
+The child and its learner process ignore Ctrl-C (:func:`agent.learner.start_ignoring_ctrl_c`):
+a terminal sends it to them too, and it is the window's to answer (it asks the child to stop).
 
 Commands to the child (the ``commands`` queue), obeyed between updates: ``"save"`` now,
 ``"pause"`` / ``"resume"`` learning, ``"stop"`` (it saves first).
@@ -30,9 +35,10 @@ from pathlib import Path
 from typing import Any
 
 from agent import saves
+from agent.learner import start_ignoring_ctrl_c
 from agent.policy import NetworkConfig
 from agent.session import TrainingSession
-from agent.trainer import TrainConfig
+from agent.trainer import EVAL_OPPONENTS, TrainConfig
 from game.env import ObservationConfig
 
 START_TIMEOUT_S = 120.0  # the training process must have its session ready by then
@@ -61,14 +67,19 @@ class WatchRun:
 # ------------------------------------------------------------------------------------------
 # the training process (child side)
 def open_session(run: WatchRun) -> TrainingSession:
-    """Resume or create the session ``run`` names (SaveError with a sentence when it cannot)."""
+    """Resume or create the session ``run`` names, with its folder locked for this run (SaveError
+    with a sentence when it cannot be: no such agent, another run training it, a folder that
+    cannot be written), so the window hears of it before it shows anything."""
     folder = Path(run.saves_dir) if run.saves_dir else None
     if run.resume:
-        return TrainingSession.resume(run.name, folder)
-    if run.parent is not None:
-        return TrainingSession.from_agent(run.name, run.parent, run.config or TrainConfig(), folder)
-    return TrainingSession.create(run.name, run.config or TrainConfig(), run.observation or ObservationConfig(),
-                                  run.network or NetworkConfig(), saves_dir=folder)
+        session = TrainingSession.resume(run.name, folder)
+    elif run.parent is not None:
+        session = TrainingSession.from_agent(run.name, run.parent, run.config or TrainConfig(), folder)
+    else:
+        session = TrainingSession.create(run.name, run.config or TrainConfig(), run.observation or ObservationConfig(),
+                                         run.network or NetworkConfig(), saves_dir=folder)
+    session.lock()
+    return session
 
 
 class _Learner:
@@ -110,6 +121,8 @@ class _Learner:
 
     def on_update(self, row: dict) -> None:
         self.updates.put(("update", {"row": row, **self._state()}))
+        if row.get("final"):  # the evaluation that ends the run: nothing to hold for
+            return
         self.obey(wait=False)
         paused_at = time.monotonic()
         while self.paused and not self.session.stop_requested:
@@ -172,7 +185,8 @@ def training_process(run: WatchRun, updates, commands) -> None:
     try:
         updates.put(("ready", learner.hello()))
         session.run(steps=run.steps, minutes=run.minutes, checkpoint_minutes=run.checkpoint_minutes,
-                    on_update=learner.on_update, handle_sigint=False)
+                    on_update=learner.on_update, handle_sigint=False,
+                    on_final_evaluation=lambda: updates.put(("evaluating", None)))
     except saves.SaveError as error:
         updates.put(("error", str(error)))
         return
@@ -181,8 +195,11 @@ def training_process(run: WatchRun, updates, commands) -> None:
         updates.put(("error", f"training stopped by an error: {error!r}"))
         return
     t = session.trainer
+    evaluation = t.history[-1] if t.history else {}
     updates.put(("done", {"step": t.global_step, "update": t.update, "elo": t.league.learner_rating,
-                          "folder": str(session.folder)}))
+                          "folder": str(session.folder),
+                          "evaluation": {k: evaluation[k] for k in EVAL_OPPONENTS if k in evaluation},
+                          "evaluation_skipped": session.evaluation_skipped}))
 
 
 # ------------------------------------------------------------------------------------------
@@ -199,7 +216,7 @@ class TrainingProcess:
 
     def start(self, timeout_s: float = START_TIMEOUT_S) -> dict:
         """Start the child and wait for its session to be open: the hello message (SaveError if it cannot)."""
-        self.process.start()
+        start_ignoring_ctrl_c(self.process)
         # Only the child writes updates. Without our copy of the pipe's write end, a child that died
         # in the middle of a message means end-of-file here instead of a read that never returns.
         self.updates._writer.close()
