@@ -69,6 +69,9 @@ def user_error(error: Exception, command: click.Command | None = None) -> click.
         return click.ClickException(f"cannot use {error.filename} ({reason})" if error.filename else reason)
     if isinstance(error, ValueError):
         return click.UsageError(option_names(str(error), command))
+    app = sys.modules.get("game.app.app")  # only a command that opened the window can raise this one
+    if app is not None and isinstance(error, app.DisplayError):
+        return click.ClickException(str(error))
     pygame = sys.modules.get("pygame")  # only a command that imported pygame can raise its error
     if pygame is not None and isinstance(error, pygame.error):
         if any(word in str(error).lower() for word in ("video", "display", "x11", "wayland")):

@@ -13,18 +13,22 @@ import click
 
 from agent.session import TrainingSession, seconds_to_text
 from agent.trainer import EVAL_OPPONENTS, TrainConfig
-from cli.options import SEED, config_options, given_options, saves_option
+from cli.options import SEED, FiniteFloatRange, config_options, given_options, saves_option
 from game.env import ObservationConfig
 
 TRAIN_CONFIG_FIELDS = [f.name for f in dataclasses.fields(TrainConfig)]
+MAX_MINUTES = 7 * 24 * 60.0  # a week: a bound that catches a typo
+MAX_STEPS = 10**10
 INTERRUPTED = 130  # the exit status of a run stopped at once by Ctrl-C (128 + SIGINT, as shells report it)
 
 _RUN_OPTIONS = [
     click.option("--name", required=True, help="Name of the agent (its folder in saves/)."),
-    click.option("--minutes", type=click.FloatRange(min=0, min_open=True), default=None,
+    click.option("--minutes", type=FiniteFloatRange(min=0, min_open=True, max=MAX_MINUTES), default=None,
                  help="Train for this many minutes."),
-    click.option("--steps", type=click.IntRange(min=1), default=None, help="Or: train on this many more samples."),
-    click.option("--envs", type=click.IntRange(min=1), default=None, help="Matches played at once (= --num-matches)."),
+    click.option("--steps", type=click.IntRange(min=1, max=MAX_STEPS), default=None,
+                 help="Or: train on this many more samples."),
+    click.option("--envs", type=click.IntRange(min=1, max=256), default=None,
+                 help="Matches played at once (= --num-matches)."),
     click.option("--resume", is_flag=True, help="Continue the agent NAME exactly where it stopped."),
     click.option("--from", "parent", default=None, metavar="AGENT",
                  help="Start NAME from the weights of the saved agent AGENT (which is left as it is)."),
@@ -34,7 +38,7 @@ _RUN_OPTIONS = [
                  help="Ticks each decision is held."),
     click.option("--frame-height", type=click.IntRange(min=16, max=300), default=None,
                  help="Height of the agent's frames in pixels (the width is twice that)."),
-    click.option("--checkpoint-minutes", type=click.FloatRange(min=0), default=5.0, show_default=True,
+    click.option("--checkpoint-minutes", type=FiniteFloatRange(min=0, max=MAX_MINUTES), default=5.0, show_default=True,
                  help="Save a checkpoint this often (minutes)."),
     saves_option,
     config_options(TrainConfig, types={"seed": SEED}),
