@@ -38,15 +38,17 @@ class CrossPlay:
         return dict(zip(self.names, fit_elo(self.score, self.games, self.names)))
 
     def field_score(self) -> dict[str, float]:
-        """Each contender's mean score against all the others."""
+        """Each contender's mean score against all the others it played."""
         n = len(self.names)
-        return {name: float(np.mean([self.score[i, j] for j in range(n) if j != i])) for i, name in enumerate(self.names)}
+        return {name: float(np.mean([self.score[i, j] for j in range(n) if j != i and self.games[i, j] > 0] or [0.5]))
+                for i, name in enumerate(self.names)}
 
     def as_dict(self) -> dict:
         ratings = self.ratings()
         return {
             "names": self.names,
-            "score": [[None if i == j else round(float(self.score[i, j]), 4) for j in range(len(self.names))]
+            "score": [[None if self.games[i, j] == 0 else round(float(self.score[i, j]), 4)
+                       for j in range(len(self.names))]
                       for i in range(len(self.names))],
             "games": self.games.astype(int).tolist(),
             "elo": {k: round(v, 1) for k, v in ratings.items()},
@@ -57,8 +59,9 @@ class CrossPlay:
 def fit_elo(score: np.ndarray, games: np.ndarray, names: Sequence[str], iterations: int = 100) -> np.ndarray:
     """Maximum-likelihood Elo ratings of a table of scores (see the module docstring)."""
     n = len(names)
-    wins = score * games + PRIOR_DRAWS / 2  # points scored, with the virtual draw
-    total = games + PRIOR_DRAWS
+    played = games > 0  # a pair that did not play adds nothing (not even the virtual draw)
+    wins = np.where(played, score * games + PRIOR_DRAWS / 2, 0.0)  # points scored, with the virtual draw
+    total = np.where(played, games + PRIOR_DRAWS, 0.0)
     np.fill_diagonal(wins, 0.0)
     np.fill_diagonal(total, 0.0)
     k = math.log(10) / 400.0
@@ -90,13 +93,17 @@ def cross_play(
     matches: int,
     seed: int,
     progress: Callable[[str, str], None] | None = None,
+    plays: Callable[[str, str], bool] | None = None,
 ) -> CrossPlay:
-    """Play the round robin of ``names`` (``make(name)`` builds a fresh controller)."""
+    """Play the round robin of ``names`` (``make(name)`` builds a fresh controller); with
+    ``plays``, only the pairs it accepts (the others stay unplayed: no score, no Elo evidence)."""
     names = list(names)
     n = len(names)
-    score, games = np.full((n, n), 0.5), np.zeros((n, n))
+    score, games = np.full((n, n), np.nan), np.zeros((n, n))
     for i in range(n):
         for j in range(i + 1, n):
+            if plays is not None and not plays(names[i], names[j]):
+                continue
             if progress is not None:
                 progress(names[i], names[j])
             result = evaluate(lambda: make(names[i]), lambda: make(names[j]), matches, seed, (names[i], names[j]))
@@ -115,7 +122,7 @@ def format_table(table: CrossPlay) -> str:
     lines = [f"{'':{width}}" + "".join(f"{s:>8}" for s in short) + f"{'field':>8}{'Elo':>8}"]
     field = table.field_score()
     for i in order:
-        cells = "".join(f"{'-':>8}" if i == j else f"{table.score[i, j]:>8.2f}" for j in order)
+        cells = "".join(f"{'-':>8}" if table.games[i, j] == 0 else f"{table.score[i, j]:>8.2f}" for j in order)
         lines.append(f"{table.names[i]:{width}}{cells}{field[table.names[i]]:>8.2f}{ratings[table.names[i]]:>8.0f}")
     return "\n".join(lines)
 
@@ -141,7 +148,7 @@ def table_png(table: CrossPlay, path: Path, title: str = "Cross-play: row's scor
         out.blit(small.render(table.names[i][:20], True, (210, 210, 220)), (12, y + cell // 2 - 7))
         for col, j in enumerate(order):
             x = left + col * cell
-            if i == j:
+            if table.games[i, j] == 0:  # itself, or a pair that did not play
                 pygame.draw.rect(out, (40, 40, 52), (x, y, cell - 2, cell - 2))
                 continue
             s = float(table.score[i, j])

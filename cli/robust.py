@@ -27,14 +27,16 @@ MAX_MATCHES = 10_000
 @click.option("--matches", type=click.IntRange(min=2, max=MAX_MATCHES), default=100, show_default=True,
               help="Matches each pair plays (sides swapped every match).")
 @click.option("--heldout", is_flag=True, help="Add the held-out styles of benchmarks/heldout.py to the table.")
+@click.option("--ladder", is_flag=True,
+              help="The agents are a ladder, weakest first: each plays its neighbours and every bot (not all agents).")
 @click.option("--out", type=click.Path(dir_okay=False), default=None, callback=png_file,
               help="Also draw the table as a PNG here.")
 @seed_option("Seed of every pair's series.", default=1)
 @json_option()
 @sample_option
 @saves_option
-def bench_league(contenders: tuple[str, ...], matches: int, heldout: bool, out: str | None, seed: int,
-                 as_json: bool, sample: bool, saves_dir: Path | None) -> None:
+def bench_league(contenders: tuple[str, ...], matches: int, heldout: bool, ladder: bool, out: str | None,
+                 seed: int, as_json: bool, sample: bool, saves_dir: Path | None) -> None:
     """Every contender against every other, MATCHES seeded matches a pair: the scores, each one's
     mean score against the field, and Elo ratings fitted to the whole table (random = 1000).
 
@@ -57,7 +59,16 @@ def bench_league(contenders: tuple[str, ...], matches: int, heldout: bool, out: 
         if not as_json:
             click.echo(f"  {a} vs {b} ...", err=True)
 
-    table = cross_play(names, make, matches, seed, progress)
+    plays = None
+    if ladder:  # agent-vs-agent matches last long: on a ladder only neighbours need to meet
+        rungs = [name for name in names if factory.is_agent(name)]
+
+        def plays(a: str, b: str) -> bool:
+            if a in rungs and b in rungs:
+                return abs(rungs.index(a) - rungs.index(b)) == 1
+            return True
+
+    table = cross_play(names, make, matches, seed, progress, plays)
     if out:
         table_png(table, Path(out))
     if as_json:

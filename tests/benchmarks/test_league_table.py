@@ -51,6 +51,27 @@ def test_cross_play_plays_every_pair_and_orders_the_bots():
     result = cross_play(["random", "aimbot", "idle"], lambda n: BOTS[n](), matches=4, seed=1)
     assert isinstance(result, CrossPlay)
     assert result.games[0, 1] == 4 and result.games[1, 2] == 4 and result.games[0, 0] == 0
-    np.testing.assert_allclose(result.score + result.score.T, 1.0)
+    off = ~np.eye(3, dtype=bool)
+    np.testing.assert_allclose((result.score + result.score.T)[off], 1.0)
     ratings = result.ratings()
     assert ratings["aimbot"] > ratings["random"] and ratings["aimbot"] > ratings["idle"]
+
+
+def test_pairs_that_did_not_play_are_no_evidence():
+    # a > b by 0.76 (one virtual draw), b > c by 0.76, a and c never met: the chain adds up
+    names = ["a", "b", "c"]
+    s = np.full((3, 3), np.nan)
+    g = np.zeros((3, 3))
+    for i, j in ((0, 1), (1, 2)):
+        s[i, j], s[j, i], g[i, j], g[j, i] = 0.755, 0.245, 100, 100
+    r = fit_elo(s, g, names)
+    p = (75.5 + 0.5) / 101
+    step = 400 * math.log10(p / (1 - p))
+    assert r[0] - r[1] == pytest.approx(step, abs=1e-6) and r[1] - r[2] == pytest.approx(step, abs=1e-6)
+
+
+def test_cross_play_plays_only_the_pairs_asked_for():
+    result = cross_play(["random", "idle", "aimbot"], lambda n: BOTS[n](), matches=2, seed=1,
+                        plays=lambda a, b: "aimbot" in (a, b))
+    assert result.games[0, 1] == 0 and result.games[0, 2] == 2 and result.games[1, 2] == 2
+    assert CrossPlay.as_dict(result)["score"][0][1] is None
