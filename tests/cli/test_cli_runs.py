@@ -85,6 +85,8 @@ def test_a_second_ctrl_c_gives_up_the_update_in_progress_and_keeps_the_checkpoin
     run = start("train", "--name", "t", "--minutes", "5", "--saves", str(tmp_path), "--checkpoint-minutes", "0",
                 *TINY, "--num-steps", "600")
     wait_for(lambda: (folder / saves.TRAINING_FILE).exists(), run)
+    # not while a checkpoint is being written (a checkpoint is never cut short): just after one
+    wait_for(lambda: time.time() - (folder / saves.TRAINING_FILE).stat().st_mtime > 0.3, run)
     checkpoint = (folder / saves.TRAINING_FILE).read_bytes(), (folder / saves.AGENT_FILE).read_bytes()
     kept = saved_update(folder)
     os.killpg(run.pid, signal.SIGINT)
