@@ -179,8 +179,14 @@ def test_shipped_agents_cannot_be_deleted_renamed_replaced_or_trained_over(cli, 
     assert sorted(p.name for p in shipped.iterdir()) == [saves.SHIPPED_FILE, "star"]
 
 
-def test_the_project_ships_the_champion():
-    assert saves.shipped_names(ROOT / "saves") == {"champion"}
+def test_the_project_ships_the_champion_and_the_ladder():
+    import json
+
+    ladder = {level["name"] for level in json.loads((ROOT / "saves" / "ladder.json").read_text())["levels"]}
+    assert "champion" in ladder and len(ladder) >= 4
+    assert saves.shipped_names(ROOT / "saves") == ladder  # every level ships, and is kept
+    for name in ladder:
+        assert (ROOT / "saves" / name / saves.AGENT_FILE).exists()
     assert saves.is_shipped(ROOT / "saves" / "champion") and not saves.is_shipped(ROOT / "saves" / "other")
 
 
