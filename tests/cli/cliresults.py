@@ -1,4 +1,21 @@
-"""What a clean failure of a command looks like, for the command-line tests."""
+"""What a clean failure of a command looks like, and every command to try, for the command-line tests."""
+
+import click
+
+from cli import cli
+
+
+def every_command(group: click.Group = cli, path: tuple[str, ...] = ()):
+    """(path, command) for the top group and every command and subcommand under it."""
+    yield path, group
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        if isinstance(command, click.Group):
+            yield from every_command(command, path + (name,))
+        else:
+            yield path + (name,), command
+
 
 
 def assert_one_line_error(result, *fragments: str, exit_code: int | None = None) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
+from cliresults import every_command
 
 import main
 from cli import COMMANDS, cli, program_name
@@ -23,18 +24,6 @@ if __name__ == '__main__':
     sys.argv[0] = re.sub(r'(-script\\.pyw|\\.exe)?$', '', sys.argv[0])
     sys.exit({attr}())
 """
-
-
-def every_command(group: click.Group = cli, path: tuple[str, ...] = ()):
-    """(path, command) for the top group and every command and subcommand under it."""
-    yield path, group
-    ctx = click.Context(group)
-    for name in group.list_commands(ctx):
-        command = group.get_command(ctx, name)
-        if isinstance(command, click.Group):
-            yield from every_command(command, path + (name,))
-        else:
-            yield path + (name,), command
 
 
 def command(name: str) -> click.Command:

@@ -14,6 +14,7 @@ from game.bots import BOTS
 from game.rules import DEFAULT_RULES
 from game.seeding import match_seeds
 from game.world import World
+from keys import press
 
 STEP = DEFAULT_RULES.ticks(COUNTDOWN_STEP_S)  # frames each number is shown
 COUNTDOWN = 3 * STEP  # frames before the first tick
@@ -40,11 +41,6 @@ def frames(scene: MatchScene, n: int) -> None:
     without drawing or waiting for the clock (the app's own loop keeps 60 frames per second)."""
     for _ in range(n):
         scene.update(scene.read_input())
-
-
-def press(*keys: int) -> None:
-    for key in keys:
-        pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=key, mod=0, unicode="", scancode=0))
 
 
 @pytest.fixture

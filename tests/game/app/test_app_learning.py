@@ -29,6 +29,7 @@ from game.bots import BOTS, IdleBot
 from game.env import ObservationConfig
 from game.match import play_match
 from game.rules import Rules
+from keys import press
 
 TINY_OBS = ObservationConfig(width=32, height=16, frames=2, ego_view=False)
 TINY_NET = NetworkConfig(channels=(4,), kernel_sizes=(4,), strides=(2,), hidden=8)
@@ -62,11 +63,6 @@ class AskingController:
     def answer_session_question(self, yes: bool) -> str:
         self.answers.append(yes)
         return "kept it" if yes else "dropped it"
-
-
-def press(*keys: int) -> None:
-    for key in keys:
-        pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=key, mod=0, unicode="", scancode=0))
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from game.controllers import CheckedController, ControllerError
 from game.seeding import match_seeds
 from game.render import BACKGROUND
 from game.world import World
+from keys import press
 
 OPPONENTS = [Opponent("random", "random", "holds random actions"), Opponent("aimbot", "aimbot"),
              Opponent("spinner", "The Spinner", "turns and fires")]
@@ -24,11 +25,6 @@ def make_controller(spec: str):
     if spec not in BOTS:
         raise ControllerError(f"there is no controller called {spec!r}")
     return BOTS[spec]()
-
-
-def press(*keys: int) -> None:
-    for key in keys:
-        pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=key, mod=0, unicode="", scancode=0))
 
 
 def click(pos: tuple[int, int]) -> None:

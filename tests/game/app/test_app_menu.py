@@ -9,6 +9,7 @@ from game.app.layout import WINDOW_SIZE
 from game.app.menu import BACK, HEADING_COLOR, ITEMS_TOP, LIST_HEIGHT, MenuScene, Opponent, list_rows
 from game.app.play import MatchScene
 from game.bots import BOTS
+from keys import press
 
 LEVELS, MINE, BOTS_GROUP = "Difficulty levels", "Your agents", "Bots"
 GROUPED = (
@@ -17,11 +18,6 @@ GROUPED = (
     + [Opponent("circler", "mine-1", "Elo 1100", MINE), Opponent("spinner", "mine-2", "", MINE)]
     + [Opponent(b, b, "scripted", BOTS_GROUP) for b in ("idle", "aimbot", "rusher", "dodger", "sprayer")]
 )
-
-
-def press(*keys: int) -> None:
-    for key in keys:
-        pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=key, mod=0, unicode="", scancode=0))
 
 
 @pytest.fixture

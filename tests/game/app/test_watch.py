@@ -26,6 +26,7 @@ from game.app.layout import Fonts
 from game.app.watch_panel import BAR_COLOR, CHOSEN_COLOR, draw_probabilities
 from game.env import ObservationConfig
 from game.render import BACKGROUND, PLAYER_COLORS
+from keys import press
 
 # learning in the trainer's process here (the command test below uses the default learner process)
 TINY_CONFIG = TrainConfig(num_matches=2, self_play_matches=1, num_steps=8, num_minibatches=2, update_epochs=1,
@@ -60,11 +61,6 @@ def run_until(app: WatchApp, condition, timeout_s: float = TIMEOUT_S) -> None:
     while not condition():
         assert time.monotonic() < deadline, "the watch screen did not get there in time"
         app.run(max_frames=5)
-
-
-def press(*keys: int) -> None:
-    for key in keys:
-        pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=key, mod=0, unicode="", scancode=0))
 
 
 def conv_relu(x: np.ndarray, weights: np.ndarray, bias: np.ndarray, stride: int) -> np.ndarray:
