@@ -26,18 +26,21 @@ import numpy as np
 
 from agent.nn import Adam
 from agent.policy import ActorCritic, NetworkConfig
-from agent.ppo import PPOConfig, Rollout, ppo_update
+from agent.ppo import GradientReducer, PPOConfig, Rollout, ppo_update
 
 
 class InlineLearner:
-    """Learns at once, on the trainer's own network and optimizer."""
+    """Learns at once, on the trainer's own network and optimizer (``reduce``: see
+    :func:`agent.ppo.ppo_update`)."""
 
-    def __init__(self, policy: ActorCritic, optimizer: Adam, config: PPOConfig) -> None:
-        self.policy, self.optimizer, self.config = policy, optimizer, config
+    def __init__(self, policy: ActorCritic, optimizer: Adam, config: PPOConfig,
+                 reduce: GradientReducer | None = None) -> None:
+        self.policy, self.optimizer, self.config, self.reduce = policy, optimizer, config, reduce
         self._stats: dict | None = None
 
     def submit(self, rollout: Rollout, lr: float, seed: int) -> None:
-        self._stats = ppo_update(self.policy, self.optimizer, rollout, self.config, lr, np.random.default_rng(seed))
+        self._stats = ppo_update(self.policy, self.optimizer, rollout, self.config, lr, np.random.default_rng(seed),
+                                 self.reduce)
 
     def ready(self) -> bool:
         return self._stats is not None

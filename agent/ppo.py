@@ -19,7 +19,7 @@ advantages, normalised per minibatch when ``norm_adv``):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -209,12 +209,21 @@ def ppo_loss(
     return stats, dlogits.astype(logits.dtype, copy=False), dvalues.astype(values.dtype, copy=False)
 
 
+#: ``reduce(grads, stats)``: combines one minibatch step's gradients and loss statistics with
+#: those of the other workers of a run, in place (see :class:`agent.workers.GradientAverager`).
+GradientReducer = Callable[[dict[str, np.ndarray], dict[str, float]], None]
+
+
 def ppo_update(policy: ActorCritic, optimizer: Adam, rollout: Rollout, config: PPOConfig, lr: float,
-               rng: np.random.Generator) -> dict:
+               rng: np.random.Generator, reduce: GradientReducer | None = None) -> dict:
     """Learn from ``rollout``: GAE, then epochs of minibatch PPO steps (gradient clipping, Adam).
 
     Returns the statistics of :func:`ppo_loss` averaged over the minibatch steps, with the
     explained variance of the values and the mean gradient norm before clipping.
+
+    ``reduce``, when given, is called with each minibatch's gradients and statistics before
+    they are clipped and applied: with several workers it averages them over all workers'
+    minibatches (DD-PPO), so every worker takes the same step and keeps the same weights.
     """
     cfg = config
     advantages, returns = compute_gae(rollout.rewards, rollout.values, rollout.dones, rollout.next_value,
@@ -242,6 +251,8 @@ def ppo_update(policy: ActorCritic, optimizer: Adam, rollout: Rollout, config: P
             )
             policy.backward(dlogits, dvalues)
             grads = policy.grads()
+            if reduce is not None:
+                reduce(grads, stats)
             grad_norms.append(clip_grad_norm(grads, cfg.max_grad_norm))
             optimizer.step(grads, lr=lr)
             for key, value in stats.items():

@@ -36,13 +36,14 @@ from agent import saves
 from agent.loading import check_reserved, load_policy
 from agent.policy import NetworkConfig
 from agent.trainer import Trainer, TrainConfig, TrainingDiverged
+from agent.workers import WorkerPool, make_trainer, restore_trainer
 from game.env import BOT_NAMES, ObservationConfig
 
 
 class TrainingSession:
-    """Owns a :class:`Trainer` and its folder ``saves/NAME``."""
+    """Owns a run (a :class:`Trainer`, or a :class:`WorkerPool` of several) and its folder ``saves/NAME``."""
 
-    def __init__(self, name: str, trainer: Trainer, folder: Path, created: str, parent: str | None = None,
+    def __init__(self, name: str, trainer: Trainer | WorkerPool, folder: Path, created: str, parent: str | None = None,
                  lineage: dict[str, Any] | None = None) -> None:
         self.name = name
         self.trainer = trainer
@@ -81,7 +82,7 @@ class TrainingSession:
                     f"an agent named {name!r} already exists; use --resume to continue it or choose another name"
                 )
         agents = _league_agents(config, observation, network, saves_dir)
-        return cls(name, Trainer(config, observation, network, agents), folder, saves.now())
+        return cls(name, make_trainer(config, observation, network, agents), folder, saves.now())
 
     @classmethod
     def from_agent(cls, name: str, parent: str, config: TrainConfig, saves_dir: Path | None = None) -> TrainingSession:
@@ -114,7 +115,7 @@ class TrainingSession:
             raise saves.SaveError(f"there is no agent named {name!r} to resume")
         arrays, meta = saves.read_npz(path)
         try:
-            trainer = Trainer.restore(meta["trainer"], arrays)
+            trainer = restore_trainer(meta["trainer"], arrays)
         except (KeyError, ValueError, TypeError, IndexError, AttributeError, saves.SaveError) as error:
             # a damaged or hand-made training file: say so, never a traceback
             raise saves.SaveError(f"the training state of {name!r} cannot be resumed ({error})") from None

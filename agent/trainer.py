@@ -44,7 +44,7 @@ from agent.league import League
 from agent.nn import Adam
 from agent.nn.blas import blas_thread_limit
 from agent.policy import ActorCritic, NetworkConfig
-from agent.ppo import PPOConfig, Rollout, RolloutBuffer, ppo_update
+from agent.ppo import GradientReducer, PPOConfig, Rollout, RolloutBuffer, ppo_update
 from agent.settings import setting
 from game.env import BOT_NAMES, BatchDuelEnv, ObservationConfig, Rules, derive_seed, make_bot
 
@@ -72,7 +72,10 @@ class TrainConfig(PPOConfig):
     league_bots: str = setting("idle,random,rookie,aimbot",
                                "opponents in the league, comma-separated: scripted bots and saved agents (frozen)")
     learner_process: bool = setting(
-        True, "learn in a second process while the next rollout is played (uses two cores)")
+        True, "with one worker: learn in a second process while the next rollout is played (two cores)")
+    workers: int = setting(
+        0, "processes that each play a share of the matches and learn from it, their gradients averaged "
+           "(0: one per core, at most 8)", 0, 64)
     eval_every: int = setting(40, "updates between evaluations (0: never)", 0, None)
     eval_matches: int = setting(20, "matches per evaluation opponent", 1, 1000)
 
@@ -130,17 +133,20 @@ class Trainer:
         observation: ObservationConfig = ObservationConfig(),
         network: NetworkConfig = NetworkConfig(),
         league_agents: dict[str, dict[str, np.ndarray]] | None = None,
+        reduce: GradientReducer | None = None,
     ) -> None:
         """``league_agents``: the weights of each saved agent named in ``config.league_bots``
         (same observation and network settings as the learner); a restored trainer gets them
-        from its checkpoint instead."""
+        from its checkpoint instead. ``reduce``: this trainer is one worker of several
+        (:mod:`agent.workers`); it learns inline and averages its gradients with the others'."""
         self.config = config
+        self.reduce = reduce
         self.observation = observation
         self.network = network
         self.rules = Rules(time_limit_s=config.match_time_limit_s)
         self.rng = np.random.default_rng(derive_seed(config.seed, 1))
-        # with a learner process each process computes on one core; otherwise layers use them all
-        self.threads = 1 if config.learner_process else None
+        # with a learner process, or as one of several workers, each process computes on one core
+        self.threads = 1 if config.learner_process or reduce is not None else None
         self.policy = ActorCritic(observation.shape, network, np.random.default_rng(derive_seed(config.seed, 2)),
                                   threads=self.threads)
         self._learner: InlineLearner | ProcessLearner | None = None
@@ -302,12 +308,14 @@ class Trainer:
         """Learn from the rollout in the buffers, here and now (no second process)."""
         rollout = self.package_rollout()
         rng = np.random.default_rng(derive_seed(self.config.seed, 5, self.update))
-        return ppo_update(self.policy, self.optimizer, rollout, self.config, lr, rng)
+        return ppo_update(self.policy, self.optimizer, rollout, self.config, lr, rng, self.reduce)
 
     def learner(self) -> InlineLearner | ProcessLearner:
         if self._learner is None:
-            kind = ProcessLearner if self.config.learner_process else InlineLearner
-            self._learner = kind(self.policy, self.optimizer, self.config)
+            if self.config.learner_process and self.reduce is None:
+                self._learner = ProcessLearner(self.policy, self.optimizer, self.config)
+            else:
+                self._learner = InlineLearner(self.policy, self.optimizer, self.config, self.reduce)
         return self._learner
 
     def sync(self) -> None:
@@ -336,8 +344,7 @@ class Trainer:
 
     def evaluation_due(self) -> bool:
         """Whether the update just made is followed by an evaluation."""
-        every = self.config.eval_every
-        return every > 0 and (self.update % every == 0 or self.update == FIRST_EVALUATION)
+        return evaluation_due(self.update, self.config.eval_every)
 
     # ------------------------------------------------------------------------------------
     def learning_rate(self, progress: float) -> float:
@@ -414,15 +421,7 @@ class Trainer:
 
     def evaluate(self, matches: int | None = None, greedy: bool = True) -> dict:
         """Score (wins + draws/2) against each evaluation bot over a fixed set of matches."""
-        out = {}
-        for opponent in EVAL_OPPONENTS:
-            result = evaluate_policy(
-                self.policy, self.observation, opponent, matches or self.config.eval_matches, EVAL_SEED,
-                greedy=greedy, rules=self.rules,
-            )
-            out[opponent] = result["score"]
-            out[f"{opponent}_kill_share"] = result["kill_share"]
-            out[f"{opponent}_shots"] = result["shots"] / max(result["wins"] + result["draws"] + result["losses"], 1)
+        out = evaluation(self.policy, self.observation, matches or self.config.eval_matches, greedy, self.rules)
         self.history.append({"step": self.global_step, "elapsed_s": self.elapsed_s, **out})
         return out
 
@@ -465,12 +464,12 @@ class Trainer:
         return state, arrays
 
     @classmethod
-    def restore(cls, state: dict, arrays: dict[str, np.ndarray]) -> Trainer:
+    def restore(cls, state: dict, arrays: dict[str, np.ndarray], reduce: GradientReducer | None = None) -> Trainer:
         """A trainer continuing exactly where :meth:`state` was taken."""
         config = TrainConfig(**state["config"])
         observation = ObservationConfig(**state["observation"])
         network = NetworkConfig.from_dict(state["network"])
-        trainer = cls(config, observation, network)
+        trainer = cls(config, observation, network, reduce=reduce)
         trainer.policy.set_params({k[6:]: v for k, v in arrays.items() if k.startswith("param/")})
         trainer.optimizer.load_state_dict({k[5:]: v for k, v in arrays.items() if k.startswith("adam/")})
         pending = {k[8:]: v for k, v in arrays.items() if k.startswith("pending/")}
@@ -507,6 +506,24 @@ class Trainer:
         trainer._recent_lengths = list(state["recent_lengths"])
         trainer._recent_results = {k: list(v) for k, v in state["recent_results"].items()}
         return trainer
+
+
+def evaluation_due(update: int, every: int) -> bool:
+    """Whether update number ``update`` is followed by an evaluation (every ``every``; 0: never)."""
+    return every > 0 and (update % every == 0 or update == FIRST_EVALUATION)
+
+
+def evaluation(policy: ActorCritic, observation: ObservationConfig, matches: int, greedy: bool = True,
+               rules: Rules = Rules()) -> dict:
+    """A training run's evaluation: score, kill share and shots per match against each of
+    :data:`EVAL_OPPONENTS` over the same ``matches`` seeded matches every time."""
+    out = {}
+    for opponent in EVAL_OPPONENTS:
+        result = evaluate_policy(policy, observation, opponent, matches, EVAL_SEED, greedy=greedy, rules=rules)
+        out[opponent] = result["score"]
+        out[f"{opponent}_kill_share"] = result["kill_share"]
+        out[f"{opponent}_shots"] = result["shots"] / max(result["wins"] + result["draws"] + result["losses"], 1)
+    return out
 
 
 def evaluate_policy(

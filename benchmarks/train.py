@@ -14,12 +14,20 @@
 from __future__ import annotations
 
 import cProfile
+import json
+import os
 import pstats
+import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from dataclasses import replace
+from pathlib import Path
 
 from agent.nn.blas import blas_thread_limit
 from agent.trainer import TrainConfig, Trainer
+from agent.workers import make_trainer
 from game.env import ObservationConfig
 
 # (label, module file suffix, function name): cumulative time of these functions
@@ -63,7 +71,7 @@ def run_train_bench(seconds: float = 60.0, updates: int = 4, seed: int = 1) -> d
     config = TrainConfig(seed=seed, eval_every=0)
     observation = ObservationConfig()
 
-    trainer = Trainer(config, observation)
+    trainer = make_trainer(config, observation)
     try:
         trainer.train_one_update(0.0)  # the first: play, learn, play (no overlap yet)
         start_step, start = trainer.global_step, time.perf_counter()
@@ -119,3 +127,66 @@ def format_train_bench(result: dict) -> str:
         lines.append(f"  {label:<40} {seconds:7.2f} s  {100 * profile['share'][label]:5.1f} %")
     return "\n".join(lines)
 
+
+
+# ---------------------------------------------------------------------------- two revisions side by side
+PROBE = Path(__file__).with_name("throughput_probe.py")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class CompareError(Exception):
+    """The revision to compare with cannot be checked out or measured (one sentence)."""
+
+
+def _probe(tree: Path, seconds: float, workers: int) -> dict:
+    env = dict(os.environ, PYTHONPATH=str(tree))
+    done = subprocess.run([sys.executable, "-c", PROBE.read_text(), str(seconds), str(workers)], cwd=tree, env=env,
+                          capture_output=True, text=True, timeout=seconds * 4 + 300)
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if done.returncode != 0 or not lines:
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        raise CompareError(f"the throughput probe failed in {tree} ({last})")
+    result = json.loads(lines[-1])
+    result["samples_per_s"] = result["samples"] / result["wall_s"]
+    result["cores_busy"] = result["cpu_s"] / result["wall_s"]
+    return result
+
+
+def compare_revisions(revision: str, seconds: float = 30.0, rounds: int = 3, workers: int = 0) -> dict:
+    """Training throughput of this tree and of git ``revision`` (checked out in a temporary
+    worktree), interleaved: ``rounds`` times one run of each, ``seconds`` each, in turns, so the
+    machine's load hits both alike. Medians, and the ratio of the medians."""
+    with tempfile.TemporaryDirectory(prefix="bench-train-") as folder:
+        tree = Path(folder) / "tree"
+        added = subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), revision],
+                               capture_output=True, text=True)
+        if added.returncode != 0:
+            raise CompareError(f"cannot check out revision {revision!r} ({added.stderr.strip().splitlines()[-1]})")
+        try:
+            runs: dict[str, list[dict]] = {"this tree": [], revision: []}
+            for _ in range(rounds):
+                runs["this tree"].append(_probe(ROOT, seconds, workers))
+                runs[revision].append(_probe(tree, seconds, 0))
+        finally:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], capture_output=True)
+    summary = {}
+    for name, results in runs.items():
+        summary[name] = {
+            "samples_per_s": statistics.median(r["samples_per_s"] for r in results),
+            "cores_busy": statistics.median(r["cores_busy"] for r in results),
+            "runs": [round(r["samples_per_s"]) for r in results],
+            "workers": results[0]["workers"],
+        }
+    ratio = summary["this tree"]["samples_per_s"] / summary[revision]["samples_per_s"]
+    return {"benchmark": "train-compare", "revision": revision, "seconds": seconds, "rounds": rounds,
+            "results": summary, "ratio": ratio}
+
+
+def format_comparison(result: dict) -> str:
+    lines = [f"training throughput, default settings, {result['rounds']} interleaved runs of "
+             f"{result['seconds']:g} s each (medians):"]
+    for name, row in result["results"].items():
+        lines.append(f"  {name:<12} {row['samples_per_s']:7,.0f} samples/s   cores busy {row['cores_busy']:.2f}   "
+                     f"workers {row['workers']}   runs {row['runs']}")
+    lines.append(f"  ratio {result['ratio']:.2f}x")
+    return "\n".join(lines)

@@ -88,11 +88,29 @@ def bench_adapt(agent_name: str, opponent: str, matches: int, seed: int, as_json
 @seconds_option(60.0, "Seconds of training with the default settings, for the throughput.", low=1.0)
 @click.option("--updates", type=click.IntRange(1, MAX_UPDATES), default=4, show_default=True,
               help="Updates profiled (inline, in one process).")
+@click.option("--compare", "revision", metavar="REV", default=None,
+              help="Instead: this tree against git revision REV, side by side (interleaved runs of --seconds).")
+@click.option("--rounds", type=click.IntRange(1, 20), default=3, show_default=True,
+              help="With --compare: runs of each, in turns.")
+@click.option("--workers", type=click.IntRange(0, 64), default=0, show_default=True,
+              help="With --compare: this tree's worker processes (0: the default, one per core).")
 @json_option(JSON_HELP)
-def bench_train(seconds: float, updates: int, as_json: bool) -> None:
-    """Training throughput (samples per second, learning included) and a profile of where the time goes."""
-    from benchmarks.train import format_train_bench, run_train_bench
+def bench_train(seconds: float, updates: int, revision: str | None, rounds: int, workers: int,
+                as_json: bool) -> None:
+    """Training throughput (samples per second, learning included) and a profile of where the time goes.
 
+    With --compare REV: the throughput of this tree and of revision REV (a temporary git
+    worktree), measured in turns, with the cores each kept busy.
+    """
+    from benchmarks.train import CompareError, compare_revisions, format_comparison, format_train_bench, run_train_bench
+
+    if revision is not None:
+        try:
+            result = compare_revisions(revision, seconds, rounds, workers)
+        except CompareError as error:
+            raise click.ClickException(str(error)) from None
+        click.echo(json.dumps(result) if as_json else format_comparison(result))
+        return
     result = run_train_bench(seconds, updates)
     click.echo(json.dumps(result) if as_json else format_train_bench(result))
 

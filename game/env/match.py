@@ -52,8 +52,10 @@ class Match:
     """One match seen by both players: the world, their frame stacks, action repeat, rewards.
 
     ``stack`` is a (2, K, H, W) uint8 array (given, so a batch can own one big buffer) that
-    always holds both players' current observations. ``controllers[p]``, when set, flies
-    player p (asked every tick) instead of the actions given to :meth:`step`.
+    holds both players' current observations. ``controllers[p]``, when set, flies player p
+    (asked every tick) instead of the actions given to :meth:`step`; a scripted controller
+    reads the world, not pixels, so its player's frames are not drawn (they stay black for
+    the match), which saves a third of the drawing in training against bots.
     """
 
     def __init__(
@@ -89,6 +91,9 @@ class Match:
                 controller.reset(derive_seed(world_seed, player + 1))
         views = self.config.views
         for player in (0, 1):
+            if self.controllers[player] is not None:
+                self.stack[player] = 0  # nobody looks at a scripted player's frames
+                continue
             frame = self.renderer.draw(self.world, player)
             for k in range(self.config.frames):
                 self.stack[player, k * views : (k + 1) * views] = frame
@@ -109,10 +114,11 @@ class Match:
             ))
         stack = self.stack
         views = self.config.views
-        stack[:, :-views] = stack[:, views:]
         draw = self.renderer.draw
-        stack[0, -views:] = draw(world, 0)
-        stack[1, -views:] = draw(world, 1)
+        for player, controller in enumerate(self.controllers):
+            if controller is None:  # a scripted player's frames are not drawn
+                stack[player, :-views] = stack[player, views:]
+                stack[player, -views:] = draw(world, player)
         reward = self.rewards.reward
         return reward(before0, tally(world, 0)), reward(before1, tally(world, 1))
 

@@ -30,7 +30,7 @@ TRAIN = {
     "config": dict(seed=3, num_matches=4, self_play_matches=1, num_steps=48, learning_rate=6e-4, anneal_lr=True,
                    gamma=0.99, gae_lambda=0.95, num_minibatches=2, update_epochs=2, norm_adv=True, clip_coef=0.2,
                    clip_vloss=True, ent_coef=0.01, vf_coef=0.5, max_grad_norm=0.5, target_kl=0.0,
-                   aim_shaping=0.3, dodge_shaping=0.0, asteroid_reward=0.2, match_time_limit_s=3.0,
+                   aim_shaping=0.3, dodge_shaping=0.0, asteroid_reward=0.2, match_time_limit_s=3.0, workers=1,
                    snapshot_every=1, max_snapshots=2, league_bots="idle,random,rookie,aimbot",
                    learner_process=False, eval_every=0, eval_matches=20),
     "observation": dict(width=64, height=32, frames=2),

@@ -114,21 +114,30 @@ def _copied_rows_cols(plan: CellsPlan) -> tuple[int, int]:
     return rows, cols
 
 
+def stage_cells(plan: CellsPlan, x: np.ndarray, staged: np.ndarray) -> None:
+    """The void fill in the input's own dtype: x chunk (n, C, H, W) into staged (n, hc, wc, C*S*S).
+
+    A run of S pixels in a row is moved as one opaque S*itemsize-byte element, so the copy
+    moves 16-byte items instead of gathering single floats (3x faster).
+    """
+    n, s, c = x.shape[0], plan.stride, plan.in_channels
+    hc, wc = plan.grid_height, plan.grid_width
+    item = np.dtype((np.void, s * x.dtype.itemsize))
+    runs = x[:, :, :hc * s, :wc * s].view(item).reshape(n, c, hc, s, wc)
+    np.copyto(staged.view(item).reshape(n, hc, wc, c, s), runs.transpose(0, 2, 4, 1, 3))
+
+
 def fill_cells(plan: CellsPlan, x: np.ndarray, cells: np.ndarray, scratch: Scratch, worker: int) -> None:
     """Space-to-depth: copy input chunk x (n, C, H, W) into cells (n, hc, wc, C*S*S)."""
     n, s, c = x.shape[0], plan.stride, plan.in_channels
     hc, wc = plan.grid_height, plan.grid_width
     if plan.fill == "void":
-        # A run of S pixels in a row is moved as one opaque S*itemsize-byte element, so the
-        # copy moves 16-byte items instead of gathering single floats (3x faster).
         # Another input dtype (uint8 frames) is rearranged in its own dtype, then converted.
-        item = np.dtype((np.void, s * x.dtype.itemsize))
-        runs = x[:, :, :hc * s, :wc * s].view(item).reshape(n, c, hc, s, wc)
         if x.dtype == plan.dtype:
             staged = cells
         else:
             staged = scratch.get(f"staged{worker}", (plan.chunk, hc, wc, plan.cell_channels), x.dtype)[:n]
-        np.copyto(staged.view(item).reshape(n, hc, wc, c, s), runs.transpose(0, 2, 4, 1, 3))
+        stage_cells(plan, x, staged)
         if staged is not cells:
             np.copyto(cells, staged, casting="same_kind")
         return

@@ -9,7 +9,7 @@ import numpy as np
 from ..base import Layer, Scratch, check_dtype
 from ..init import init_weights
 from ..parallel import ChunkRunner, default_threads
-from . import cells, einsum, windows
+from . import blank, cells, einsum, windows
 from .geometry import ConvShape, conv_output_size
 
 #: Bytes of working set (cells + output + temporaries) per chunk. Measured: 2-8 MB chunks beat
@@ -20,7 +20,7 @@ DEFAULT_CHUNK_BYTES = 4 << 20
 THIN_CELL_BYTES = 128
 #: ...and the window matrix is at most this many times the size of the input cells.
 MAX_WINDOW_BLOWUP = 16
-METHODS = ("auto", "cells", "windows", "einsum")
+METHODS = ("auto", "cells", "windows", "blank", "einsum")
 
 
 class Conv2D(Layer):
@@ -60,7 +60,10 @@ class Conv2D(Layer):
             "einsum": the specification above, slow (no threads, no chunks).
             "cells": space-to-depth, one GEMM per kernel cell (`cells.py`).
             "windows": one copy of a window view, one deep GEMM (`windows.py`).
-            "auto" (default): windows when space-to-depth cells would be thin, else cells.
+            "blank": the cells method over the cells that are not all zero (`blank.py`), for
+                a first layer (no input gradient) that sees mostly black frames.
+            "auto" (default): windows when space-to-depth cells would be thin, else cells,
+                or blank for a first layer reading uint8 frames.
     """
 
     param_names = ("weights", "bias")
@@ -79,6 +82,8 @@ class Conv2D(Layer):
             raise ValueError(f"Conv2D activation must be None or 'relu', got {activation!r}.")
         if method not in METHODS:
             raise ValueError(f"Conv2D method must be one of {', '.join(METHODS)}, got {method!r}.")
+        if method == "blank" and needs_input_grad:
+            raise ValueError("Conv2D method 'blank' computes no input gradient: use it with needs_input_grad=False.")
         self.method = method
         self.in_channels, self.num_kernels = int(in_channels), int(num_kernels)
         self.kernel_size, self.stride, self.padding = int(kernel_size), int(stride), int(padding)
@@ -111,10 +116,13 @@ class Conv2D(Layer):
         k, s, p = self.kernel_size, self.stride, self.padding
         return (self.num_kernels, conv_output_size(h, k, s, p), conv_output_size(w, k, s, p))
 
-    def chosen_method(self) -> str:
-        """The method that computes this layer: `method`, with "auto" resolved."""
+    def chosen_method(self, x: np.ndarray | None = None) -> str:
+        """The method that computes this layer (for input ``x``): `method`, with "auto" resolved."""
         if self.method != "auto":
             return self.method
+        if (x is not None and x.dtype == np.uint8 and not self.needs_input_grad and self.padding == 0
+                and self.stride > 1 and x.flags.c_contiguous):
+            return "blank"
         s, k = self.stride, self.kernel_size
         thin = self.in_channels * s * s * self.dtype.itemsize < THIN_CELL_BYTES
         return "windows" if thin and k * k <= MAX_WINDOW_BLOWUP * s * s else "cells"
@@ -144,14 +152,19 @@ class Conv2D(Layer):
         kept and earlier saved state is untouched.
         """
         shape = self._shape(x)
-        method = self.chosen_method()
+        method = self.chosen_method(x)
         relu = self.activation == "relu"
         if method == "einsum":
             plan: ConvShape = shape
             out, saved = einsum.forward(shape, x, self.weights, self.bias, self.input_scale, relu, train)
         else:
-            module = cells if method == "cells" else windows
+            module = {"cells": cells, "windows": windows, "blank": blank}[method]
             plan = module.make_plan(shape, x, self.threads, self.chunk_bytes)
+            if method == "blank" and plan.fill != "void":  # the input does not tile into whole cells
+                if self.method == "blank":
+                    raise ValueError(f"{self!r} method 'blank' needs an input that tiles into whole "
+                                     f"{self.stride} x {self.stride} cells, got {x.shape[2]} x {x.shape[3]}.")
+                method, module = "cells", cells
             out, saved = module.forward(plan, x, self.weights, self.bias, self.input_scale, relu, train,
                                         self._scratch, self._runner)
         if train:
@@ -173,7 +186,7 @@ class Conv2D(Layer):
             grads = einsum.backward(plan, saved, grad_out, self.weights, self.input_scale,
                                     self.needs_input_grad)
         else:
-            module = cells if method == "cells" else windows
+            module = {"cells": cells, "windows": windows, "blank": blank}[method]
             grads = module.backward(plan, saved, grad_out, self.weights, self.input_scale,
                                     self.needs_input_grad, self._scratch, self._runner)
         grad_weights, grad_bias, grad_in = grads

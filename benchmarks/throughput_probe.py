@@ -1,0 +1,58 @@
+"""One training throughput measurement, run by ``bench train --compare`` inside any revision.
+
+Run as ``python -c "$(cat throughput_probe.py)" SECONDS WORKERS`` with that revision's tree
+first on ``PYTHONPATH`` (``-c``, so this folder's modules never shadow the revision's packages).
+It uses only what every revision since the two-process trainer has (``TrainConfig``,
+``Trainer`` or ``agent.workers.make_trainer``, ``train_one_update``), trains with the default
+settings (evaluations off) for SECONDS after a first update, and prints one JSON line: samples,
+wall seconds, and CPU seconds of the process and its children (read from /proc), so
+CPU / wall says how many cores were busy.
+"""
+
+import json
+import multiprocessing
+import os
+import sys
+import time
+
+
+def cpu_seconds() -> float:
+    """User + system CPU time of this process and its live children, in seconds."""
+    own = os.times()
+    total = own.user + own.system
+    ticks = os.sysconf("SC_CLK_TCK")
+    for child in multiprocessing.active_children():
+        try:
+            with open(f"/proc/{child.pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
+
+
+if __name__ == "__main__":
+    seconds, workers = float(sys.argv[1]), int(sys.argv[2])
+    from agent.trainer import TrainConfig
+    from game.observation import ObservationConfig
+
+    settings = {"seed": 1, "eval_every": 0}
+    if workers and "workers" in TrainConfig.__dataclass_fields__:
+        settings["workers"] = workers
+    config = TrainConfig(**settings)
+    try:
+        from agent.workers import make_trainer
+    except ImportError:  # a revision from before the workers
+        from agent.trainer import Trainer as make_trainer
+    trainer = make_trainer(config, ObservationConfig())
+    try:
+        trainer.train_one_update(0.0)  # start-up and the first update, with nothing to overlap, left out
+        cpu, step, start = cpu_seconds(), trainer.global_step, time.perf_counter()
+        while time.perf_counter() - start < seconds:
+            trainer.train_one_update(0.5)
+        wall = time.perf_counter() - start
+        cpu = cpu_seconds() - cpu
+        print(json.dumps({"samples": trainer.global_step - step, "wall_s": wall, "cpu_s": cpu,
+                          "workers": getattr(trainer, "count", 1)}))
+    finally:
+        trainer.close()
