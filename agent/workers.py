@@ -135,6 +135,7 @@ def _worker_main(conn: Connection, index: int, count: int, share: float, shared,
         conn.send(("error", repr(error)))
         return
     conn.send(("ok", None))
+    sent: set[str] = set()  # worker 0's snapshots the pool has (the watch window shows them)
     while True:
         try:
             message = conn.recv()
@@ -143,10 +144,15 @@ def _worker_main(conn: Connection, index: int, count: int, share: float, shared,
         try:
             if message[0] == "update":
                 row = trainer.train_one_update(message[1])
+                first = index == 0
+                snapshots = {n: net.get_params() for n, net in trainer.snapshots.items() if n not in sent} if first else {}
+                sent = set(trainer.snapshots) if first else sent
                 reply = ("ok", {"row": row, "global_step": trainer.global_step,
                                 "matches_finished": trainer.matches_finished,
                                 "league": trainer.league.state_dict(),
-                                "params": trainer.policy.get_params() if index == 0 else None})
+                                "opponents": list(trainer.opponent_now.values()),
+                                "params": trainer.policy.get_params() if first else None,
+                                "snapshots": snapshots, "snapshot_names": list(trainer.snapshots) if first else []})
             elif message[0] == "state":
                 reply = ("ok", trainer.state())
             else:
@@ -187,6 +193,8 @@ class WorkerPool:
         self.elapsed_s = 0.0
         self.matches_finished = 0
         self.history: list[dict] = []
+        self.snapshots: dict[str, ActorCritic] = {}  # worker 0's frozen opponents, by league name
+        self.opponent_now: dict[int, str] = {}  # every worker's league matches: who plays there now
         self._restored: list[tuple[dict, dict]] | None = None  # worker states to start from
         self._conns: list[Connection] = []
         self._processes: list = []
@@ -261,6 +269,13 @@ class WorkerPool:
         self.global_step = sum(r["global_step"] for r in replies)
         self.matches_finished = sum(r["matches_finished"] for r in replies)
         self.league.load_state_dict(replies[0]["league"])
+        for name, params in replies[0]["snapshots"].items():
+            frozen = ActorCritic(self.observation.shape, self.network)
+            frozen.set_params(params)
+            self.snapshots[name] = frozen
+        self.snapshots = {n: self.snapshots[n] for n in replies[0]["snapshot_names"] if n in self.snapshots}
+        opponents = [name for r in replies for name in r["opponents"]]
+        self.opponent_now = dict(enumerate(opponents))
         rows = [r["row"] for r in replies]
         row = dict(rows[0])  # losses are already averaged over the workers
         row["update"], row["step"] = self.update, self.global_step

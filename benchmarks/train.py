@@ -1,14 +1,21 @@
 """Training throughput and where its time goes: run with ``python main.py bench train``.
 
-1. ``throughput``: a fresh run with the default settings (the PPO update in a second process,
-   both cores busy) trains for ``seconds``; samples per second counts every learner decision,
-   learning included (the first update, which has no rollout to overlap with, is left out).
-2. ``profile``: the same settings with the update done inline, in one process (BLAS on one
-   thread), under :mod:`cProfile` for ``updates`` updates, so every second is attributed: drawing the
+1. ``throughput``: a fresh run with the default settings (one worker process per core, see
+   :mod:`agent.workers`) trains for ``seconds``; samples per second counts every learner
+   decision, learning included (the first update is left out), and CPU time / wall time says
+   how many cores were kept busy.
+2. ``profile``: the same settings in one process, inline (BLAS on one thread), under
+   :mod:`cProfile` for ``updates`` updates, so every second is attributed: drawing the
    agents' frames, simulating the worlds, the scripted bots, the network's forward pass for
    acting, and the PPO update split into forward, backward, optimizer and the rest. The shares
-   describe the work; the wall time of the default run is lower because acting and learning
-   overlap on two cores. Evaluations are switched off in both parts.
+   describe the work (cProfile adds most to the parts made of many small Python calls); the
+   wall time of the default run is lower because the workers share it out over the cores.
+   Evaluations are switched off in both parts.
+3. ``acting``: the acting forward pass at the trainer's batch against PyTorch's
+   (:mod:`benchmarks.act`), when PyTorch is installed.
+
+``compare_revisions`` (``bench train --compare REV``) measures the throughput of this tree and
+of another git revision in turns (:mod:`benchmarks.throughput_probe` runs inside each).
 """
 
 from __future__ import annotations
@@ -28,6 +35,8 @@ from pathlib import Path
 from agent.nn.blas import blas_thread_limit
 from agent.trainer import TrainConfig, Trainer
 from agent.workers import make_trainer
+from benchmarks.act import format_act_bench, run_act_bench
+from benchmarks.throughput_probe import cpu_seconds
 from game.env import ObservationConfig
 
 # (label, module file suffix, function name): cumulative time of these functions
@@ -66,22 +75,25 @@ def _cumulative_from(stats: dict, suffix: str, name: str, caller: tuple) -> floa
     return total
 
 
-def run_train_bench(seconds: float = 60.0, updates: int = 4, seed: int = 1) -> dict:
+def run_train_bench(seconds: float = 60.0, updates: int = 4, seed: int = 1, acting: bool = True) -> dict:
     """Measure the default training's throughput for ``seconds``, then profile ``updates`` inline updates."""
     config = TrainConfig(seed=seed, eval_every=0)
     observation = ObservationConfig()
 
     trainer = make_trainer(config, observation)
     try:
-        trainer.train_one_update(0.0)  # the first: play, learn, play (no overlap yet)
-        start_step, start = trainer.global_step, time.perf_counter()
+        trainer.train_one_update(0.0)  # the first: start-up, play, learn, play
+        start_step, start, start_cpu = trainer.global_step, time.perf_counter(), cpu_seconds()
         while time.perf_counter() - start < seconds:
             trainer.train_one_update(0.5)
-        throughput = (trainer.global_step - start_step) / (time.perf_counter() - start)
+        wall = time.perf_counter() - start
+        throughput = (trainer.global_step - start_step) / wall
+        cores_busy = (cpu_seconds() - start_cpu) / wall
+        workers = getattr(trainer, "count", 1)
     finally:
         trainer.close()
 
-    inline = Trainer(replace(config, learner_process=False), observation)
+    inline = Trainer(replace(config, learner_process=False, workers=1), observation)
     profiler = cProfile.Profile()
     try:
         with blas_thread_limit(1):
@@ -105,6 +117,9 @@ def run_train_bench(seconds: float = 60.0, updates: int = 4, seed: int = 1) -> d
         "benchmark": "train",
         "seconds": seconds,
         "samples_per_s": throughput,
+        "cores_busy": cores_busy,
+        "workers": workers,
+        "acting": run_act_bench(repeats=9 if acting else 1, torch=acting),
         "profile": {
             "updates": updates,
             "samples": samples,
@@ -119,12 +134,14 @@ def run_train_bench(seconds: float = 60.0, updates: int = 4, seed: int = 1) -> d
 def format_train_bench(result: dict) -> str:
     profile = result["profile"]
     lines = [
-        f"training throughput, default settings (learner process, 2 cores): {result['samples_per_s']:,.0f} samples/s",
+        f"training throughput, default settings ({result['workers']} worker process(es)): "
+        f"{result['samples_per_s']:,.0f} samples/s, {result['cores_busy']:.2f} cores busy (CPU time / wall time)",
         f"profile: {profile['updates']} updates, {profile['samples']:,} samples, inline in one process under cProfile "
         f"({profile['samples_per_s_one_core_profiled']:,.0f} samples/s)",
     ]
     for label, seconds in profile["seconds"].items():
         lines.append(f"  {label:<40} {seconds:7.2f} s  {100 * profile['share'][label]:5.1f} %")
+    lines.append(format_act_bench(result["acting"]))
     return "\n".join(lines)
 
 

@@ -14,7 +14,7 @@ from game.env import ObservationConfig
 TINY_OBS = ObservationConfig(width=64, height=32, frames=2)
 TINY_NET = NetworkConfig(channels=(4, 8), kernel_sizes=(4, 3), strides=(2, 2), hidden=16)
 TINY = TrainConfig(num_matches=4, self_play_matches=1, num_steps=48, num_minibatches=2, update_epochs=1,
-                   snapshot_every=0, eval_every=0, match_time_limit_s=1.5, learner_process=False)
+                   snapshot_every=0, eval_every=0, match_time_limit_s=1.5, learner_process=False, workers=1)
 
 
 def saved(tmp_path, name: str, seed: int) -> None:

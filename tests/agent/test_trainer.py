@@ -15,7 +15,8 @@ from game.env import ObservationConfig
 TINY_OBS = ObservationConfig(width=64, height=32, frames=2)
 TINY_NET = NetworkConfig(channels=(4, 8), kernel_sizes=(4, 3), strides=(2, 2), hidden=16)
 TINY = TrainConfig(num_matches=4, self_play_matches=1, num_steps=12, num_minibatches=2, update_epochs=2,
-                   snapshot_every=2, eval_every=0, match_time_limit_s=3.0, learner_process=False)
+                   snapshot_every=2, eval_every=0, match_time_limit_s=3.0, learner_process=False,
+                   workers=1)  # one process: the Trainer itself (tests/agent/test_workers.py: several)
 
 
 def weights(trainer: Trainer) -> dict:

@@ -325,3 +325,26 @@ def test_a_batch_refuses_to_save_a_controller_it_cannot_rebuild():
     batch.set_controller(0, 1, lambda world, player: 0)
     with pytest.raises(ValueError, match="only scripted bots"):
         batch.state_dict()
+
+
+def test_a_scripted_players_frames_are_not_drawn_and_the_agents_are_unchanged():
+    """A bot reads the world, not pixels: its stack stays black, and the other player's frames
+    are exactly what that player's own eyes (PlayerEyes) make of the same world."""
+    from game.env import PlayerEyes
+
+    env = BatchDuelEnv(2, copy=False)
+    env.set_controller(0, 1, make_bot("aimbot"))
+    env.reset(seed=3)
+    eyes = PlayerEyes(ObservationConfig(), player=0)
+    rng = np.random.default_rng(0)
+    compared = 0
+    for _ in range(120):
+        world = env.matches[0].world
+        assert np.array_equal(env.observations[0, 0], eyes.look(world))
+        assert env.observations[0, 1].max() == 0  # the bot's frames: never drawn
+        assert env.observations[1, 1].max() > 0  # no bot there: both players see
+        compared += 1
+        _, _, terminated, truncated, _ = env.step(rng.integers(0, 18, (2, 2)))
+        if terminated[0] or truncated[0]:
+            eyes.reset()
+    assert compared == 120

@@ -167,3 +167,66 @@ def test_einsum_weight_gradient_by_hand():
     assert layer.grad_weights[0, 0].tolist() == [[0 + 2 + 8 + 10, 1 + 3 + 9 + 11],
                                                  [4 + 6 + 12 + 14, 5 + 7 + 13 + 15]]
     assert layer.grad_bias.tolist() == [4.0]
+
+
+# ---------------------------------------------------------------------------- the blank method
+
+def sparse_input(case, dtype, rng, density):
+    """Mostly zero input, as the agent's frames are: each pixel non-zero with ``density``."""
+    n, c, _, _, _, _, h, w = case
+    values = rng.integers(1, 256, (n, c, h, w))
+    x = np.where(rng.random((n, c, h, w)) < density, values, 0)
+    return x.astype(np.uint8) if dtype == np.uint8 else (x / 255).astype(dtype)
+
+
+def tiles_into_cells(case):
+    """Whether the input holds the whole cell grid the blank method works on (no padding)."""
+    _, _, _, k, s, p, h, w = case
+    cells = -(-k // s)
+    return p == 0 and all(((size - k) // s + cells) * s <= size for size in (h, w))
+
+
+BLANK_SHAPES = [case for case in SHAPES if case[4] > 1 and tiles_into_cells(case)]
+
+
+@pytest.mark.parametrize("density", [0.0, 0.02, 0.3, 1.0])
+@pytest.mark.parametrize("variant", ["float64", "uint8 frames", "relu, threads, one image per chunk"])
+@pytest.mark.parametrize("case", BLANK_SHAPES)
+def test_the_blank_method_matches_the_specification(case, variant, density):
+    """Blank cells skipped, whatever share of the input is blank (none, most, all)."""
+    dtype = np.float32 if variant == "uint8 frames" else np.float64
+    options = {"needs_input_grad": False}
+    if variant == "uint8 frames":
+        options["input_scale"] = 1 / 255
+    if variant.startswith("relu"):
+        options.update(activation="relu", threads=2)
+    seed = sum(case)
+    spec, fast = layer_pair("blank", case, dtype, seed, **options)
+    if variant.startswith("relu"):
+        fast.chunk_bytes = 1
+    rng = np.random.default_rng(seed)
+    x = sparse_input(case, np.uint8 if variant == "uint8 frames" else dtype, rng, density)
+    assert_same_as_spec(spec, fast, x, rng, tolerance_for(dtype))
+
+
+def test_auto_takes_the_blank_method_for_a_first_layer_reading_frames():
+    layer = Conv2D(4, 16, 8, 4, rng=np.random.default_rng(0), needs_input_grad=False, input_scale=1 / 255)
+    frames = np.zeros((2, 4, 48, 96), np.uint8)
+    assert layer.chosen_method(frames) == "blank"
+    assert layer.chosen_method(frames.astype(np.float32)) == "cells"  # floats: not frames
+    with_grad = Conv2D(4, 16, 8, 4, rng=np.random.default_rng(0), input_scale=1 / 255)
+    assert with_grad.chosen_method(frames) == "cells"  # the blank method has no input gradient
+    with pytest.raises(ValueError, match="no input gradient"):
+        Conv2D(4, 16, 8, 4, rng=np.random.default_rng(0), method="blank")
+
+
+def test_an_input_that_does_not_tile_into_cells_is_refused_by_blank_and_computed_by_auto():
+    # 8x8 stride 3 on 20 x 20: the cell grid (3 x 3 kernel cells) needs 21 rows
+    case = (1, 2, 3, 8, 3, 0, 20, 20)
+    assert not tiles_into_cells(case)
+    x = sparse_input(case, np.uint8, np.random.default_rng(0), 0.1)
+    blank = Conv2D(2, 3, 8, 3, rng=np.random.default_rng(0), needs_input_grad=False, method="blank")
+    with pytest.raises(ValueError, match="whole 3 x 3 cells"):
+        blank.forward(x)
+    spec, auto = layer_pair("auto", case, np.float32, 0, needs_input_grad=False)
+    assert_same_as_spec(spec, auto, x, np.random.default_rng(1), tolerance_for(np.float32))
