@@ -15,11 +15,13 @@ learner one update behind).
 :class:`WorkerPool` is the run seen from the main process: the same interface as ``Trainer``
 (``train_one_update``, ``evaluate``, ``state`` / ``restore``, ``close``, ``policy``, counters),
 so the training session does not know how many processes there are. It keeps a copy of the
-weights (sent by worker 0 after each update: 1.3 MB), evaluates with it, and saves every
-worker's state in one checkpoint, so a resumed run continues exactly for the same ``N``.
+weights (sent by worker 0 after each update: 1.4 MB), evaluates with it, and saves every
+worker's state in one checkpoint, so a resumed run continues exactly for the same ``N``. The
+league table and Elo a run reports are worker 0's (each worker rates its own matches; their
+members are the same bots and agents, and snapshots of the same weights).
 
 How it scales: per update a worker sends nothing but its gradient rows into shared memory
-(``update_epochs * num_minibatches`` = 16 times 1.3 MB per update by default) and meets the
+(``update_epochs * num_minibatches`` = 16 times 1.4 MB per update by default) and meets the
 others at a barrier after each of those steps; the main process gets one small message per
 worker and update. What grows with ``N`` is the small-batch cost: with the default 16 matches, 8
 workers act on 2-3 streams each and learn from minibatches of about 40 samples, where a
@@ -60,15 +62,18 @@ def available_cores() -> int:
 
 def worker_count(config: TrainConfig, cores: int | None = None) -> int:
     """How many workers a run uses: ``config.workers``, or (0) one per core, at most
-    :data:`MAX_DEFAULT_WORKERS`; never more than there are matches."""
+    :data:`MAX_DEFAULT_WORKERS`; never more than there are matches, nor so many that a worker's
+    rollout would be smaller than ``num_minibatches`` samples."""
     wanted = config.workers or min(cores or available_cores(), MAX_DEFAULT_WORKERS)
-    return max(1, min(wanted, config.num_matches))
+    count = max(1, min(wanted, config.num_matches))
+    while count > 1 and min(2 * s + g for s, g in _deal(config, count)) * config.num_steps < config.num_minibatches:
+        count -= 1
+    return count
 
 
-def shard_configs(config: TrainConfig, count: int) -> list[TrainConfig]:
-    """Each worker's settings: its matches (self-play ones first, as a Trainer has them), dealt so
-    that the learning streams (two per self-play match, one per league match) are as even as
-    possible; its own seed; learning inline; no evaluations (the pool evaluates)."""
+def _deal(config: TrainConfig, count: int) -> list[tuple[int, int]]:
+    """(self-play matches, league matches) of each worker: each match to the worker with the
+    fewest learning streams so far (two per self-play match, one per league match)."""
     self_play = [0] * count
     league = [0] * count
     for match in range(config.num_matches):
@@ -78,9 +83,16 @@ def shard_configs(config: TrainConfig, count: int) -> list[TrainConfig]:
             self_play[worker] += 1
         else:
             league[worker] += 1
-    return [replace(config, num_matches=self_play[w] + league[w], self_play_matches=self_play[w],
+    return list(zip(self_play, league))
+
+
+def shard_configs(config: TrainConfig, count: int) -> list[TrainConfig]:
+    """Each worker's settings: its matches (self-play ones first, as a Trainer has them), dealt so
+    that the learning streams are as even as possible; its own seed; learning inline; no
+    evaluations (the pool evaluates)."""
+    return [replace(config, num_matches=sp + league, self_play_matches=sp,
                     seed=derive_seed(config.seed, WORKER_SEED, w), learner_process=False, eval_every=0, workers=1)
-            for w in range(count)]
+            for w, (sp, league) in enumerate(_deal(config, count))]
 
 
 class GradientAverager:

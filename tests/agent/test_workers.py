@@ -68,6 +68,9 @@ def test_the_default_is_one_worker_per_core_within_limits():
     assert worker_count(config, cores=64) == 8
     assert worker_count(replace(config, workers=3), cores=1) == 3
     assert worker_count(replace(config, num_matches=2, self_play_matches=0, workers=5)) == 2
+    # a worker's rollout must hold a sample per minibatch: 8 matches x 2 steps, 8 minibatches
+    small = replace(config, num_matches=8, self_play_matches=0, num_steps=2, num_minibatches=8, workers=8)
+    assert worker_count(small) == 2 and all(s.batch_size >= 8 for s in shard_configs(small, 2))
     assert isinstance(make_trainer(replace(TINY, workers=1), TINY_OBS, TINY_NET), Trainer)
 
 

@@ -26,3 +26,23 @@ def test_the_update_is_split_into_its_own_parts(result):
     assert seconds["  forward"] > 0 and seconds["  backward"] > 0 and seconds["  optimizer (Adam)"] > 0
     assert sum(inside) <= seconds["PPO update"] * 1.001  # forward to act is not counted in the update
     assert result["samples_per_s"] > 0 and result["profile"]["samples"] == 2560
+
+
+def test_the_run_reports_how_many_cores_it_kept_busy(result):
+    import os
+
+    assert result["workers"] >= 1
+    assert 0 < result["cores_busy"] <= (os.cpu_count() or 1) + 0.5  # CPU time over wall time
+    assert result["acting"]["batch"] == 20 and result["acting"]["ms"]["numpy forward"] > 0
+
+
+def test_the_probe_measures_a_revision_and_a_bad_revision_is_one_sentence(tmp_path):
+    from pathlib import Path
+
+    from benchmarks.train import ROOT, CompareError, _probe, compare_revisions
+
+    measured = _probe(Path(ROOT), seconds=1.0, workers=1)
+    assert measured["samples"] > 0 and measured["workers"] == 1
+    assert measured["cpu_s"] > 0 and measured["samples_per_s"] == measured["samples"] / measured["wall_s"]
+    with pytest.raises(CompareError, match=r"^cannot check out revision 'no-such-revision' \(.+\)$"):
+        compare_revisions("no-such-revision", seconds=1.0, rounds=1)
