@@ -51,6 +51,7 @@ class PPOConfig:
     target_kl: float = setting(0.0, "stop an update's epochs early above this KL (0: never)", 0.0, 10.0)
     aim_shaping: float = setting(0.3, "potential-based aim shaping scale (0: off)", 0.0, 10.0)
     dodge_shaping: float = setting(0.0, "potential-based shaping for staying off the opponent's aim", 0.0, 10.0)
+    open_shaping: float = setting(0.0, "potential-based shaping for flying away from the walls (0: off)", 0.0, 10.0)
     asteroid_reward: float = setting(0.2, "reward for an asteroid shot (a kill is 1)", -10.0, 10.0)
 
     def __post_init__(self) -> None:
@@ -60,7 +61,7 @@ class PPOConfig:
     def rewards(self) -> RewardConfig:
         """The reward the learner is trained on: the game's events plus the shaping potential."""
         return RewardConfig(asteroid=self.asteroid_reward, aim_shaping=self.aim_shaping,
-                            dodge_shaping=self.dodge_shaping)
+                            dodge_shaping=self.dodge_shaping, open_shaping=self.open_shaping)
 
 
 def ppo_setting(name: str, default: Any) -> Any:

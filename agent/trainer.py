@@ -20,7 +20,8 @@ with :class:`TrainingDiverged` before it plays or saves with them.
 Aim shaping: the env gives each learning stream's potential (:mod:`game.env.rewards`: with both
 ships alive, ``-aim_shaping * |aim error| / pi``, the aim error being the angle between the
 learner's heading and the bearing to the opponent, optionally plus ``dodge_shaping`` times the
-opponent's aim error at the learner), and each step's reward gets ``gamma * potential(next) -
+opponent's aim error at the learner and minus ``open_shaping`` times its closeness to a wall),
+and each step's reward gets ``gamma * potential(next) -
 potential(now)``. Potential-based shaping leaves the optimal policy unchanged (Ng et al. 1999)
 but tells the learner early which way to turn.
 

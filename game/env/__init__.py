@@ -34,7 +34,7 @@ shoot an asteroid                  +0.2
 =================================  ======
 
 A :class:`RewardConfig` also sets the potential for reward shaping (``aim_shaping``,
-``dodge_shaping``; off by default): :meth:`RewardConfig.potential`, ``Match.potential`` and
+``dodge_shaping``, ``open_shaping``; off by default): :meth:`RewardConfig.potential`, ``Match.potential`` and
 ``BatchDuelEnv.potentials`` give it, and a learner with discount gamma adds
 ``gamma * potential(next) - potential(now)`` to each step's reward (see
 :mod:`game.env.rewards`).

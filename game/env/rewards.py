@@ -22,8 +22,8 @@ from game.world import World
 class RewardConfig:
     """Reward per event for each player; the defaults equal the game's score change / 50.
 
-    ``aim_shaping`` and ``dodge_shaping`` set the shaping potential (both 0 by default: no
-    shaping); see :meth:`potential`.
+    ``aim_shaping``, ``dodge_shaping`` and ``open_shaping`` set the shaping potential (all 0
+    by default: no shaping); see :meth:`potential`.
     """
 
     kill: float = 1.0  # the opponent's ship destroyed, by any cause (as the score counts it)
@@ -31,6 +31,7 @@ class RewardConfig:
     asteroid: float = 0.2  # an asteroid shot
     aim_shaping: float = 0.0  # potential for pointing the gun at the opponent (0: off)
     dodge_shaping: float = 0.0  # potential for staying off the opponent's aim (0: off)
+    open_shaping: float = 0.0  # potential for flying in the open, away from the walls (0: off)
 
     def reward(self, before: Tally, after: Tally) -> float:
         """The reward for what happened to a player between two tallies of its match."""
@@ -40,13 +41,17 @@ class RewardConfig:
     def potential(self, world: World, player: int) -> float:
         """The shaping potential of ``player``'s state: 0 unless both ships are alive, else
         ``(dodge_shaping * the opponent's aim error at the player - aim_shaping * the player's
-        aim error) / pi`` (errors in radians, 0..pi; see :func:`aim_error`)."""
+        aim error) / pi - open_shaping * wall_closeness`` (errors in radians, 0..pi; see
+        :func:`aim_error` and :func:`wall_closeness`)."""
         error = aim_error(world, player)
         if error is None:
             return 0.0
         dodge = self.dodge_shaping
         foe_error = aim_error(world, 1 - player) if dodge else 0.0
-        return (dodge * foe_error - self.aim_shaping * error) / math.pi
+        value = (dodge * foe_error - self.aim_shaping * error) / math.pi
+        if self.open_shaping:
+            value -= self.open_shaping * wall_closeness(world, player)
+        return value
 
 
 class Tally(NamedTuple):
@@ -61,6 +66,19 @@ def tally(world: World, player: int) -> Tally:
     """``player``'s :class:`Tally` in ``world`` now."""
     me, foe = world.ships[player], world.ships[1 - player]
     return Tally(foe.deaths, me.deaths, me.asteroids_shot)
+
+
+#: Within this distance of a wall a ship counts as near it for :func:`wall_closeness` (px; the
+#: style cards' "near a wall" is 60 px, game/style.py).
+OPEN_PX = 150.0
+
+
+def wall_closeness(world: World, player: int) -> float:
+    """How close ``player``'s ship is to the nearest wall: 1 touching it, falling linearly to 0
+    at :data:`OPEN_PX` and beyond."""
+    me, rules = world.ships[player], world.rules
+    distance = min(me.x, me.y, rules.arena_width_px - me.x, rules.arena_height_px - me.y)
+    return max(0.0, 1.0 - distance / OPEN_PX)
 
 
 def aim_error(world: World, player: int) -> float | None:

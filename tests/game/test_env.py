@@ -1,5 +1,6 @@
 """The environments: spaces, determinism, rewards, episode ends, the batch, the ego view, the door."""
 
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -268,6 +269,22 @@ def test_the_shaping_potential_is_the_configured_mix_of_aim_errors():
     assert RewardConfig().potential(world, 0) == 0.0  # no shaping by default
     foe.alive = False
     assert RewardConfig(aim_shaping=0.3, dodge_shaping=0.5).potential(world, 0) == 0.0
+
+
+def test_the_open_space_potential_falls_to_zero_150_px_from_every_wall():
+    world = World(seed=0)
+    me, foe = world.ships
+    foe.x, foe.y = 600.0, 300.0
+    me.heading = 0.0
+    shaping = RewardConfig(open_shaping=0.4)
+    # hand-worked: 30 px from the left wall -> closeness 1 - 30/150 = 0.8, potential -0.32
+    for x, y, closeness in [(30.0, 300.0, 0.8), (1200.0 - 75.0, 300.0, 0.5), (600.0, 15.0, 0.9),
+                            (600.0, 600.0 - 150.0, 0.0), (600.0, 300.0, 0.0), (0.0, 0.0, 1.0)]:
+        me.x, me.y = x, y
+        me.heading = math.atan2(foe.y - y, foe.x - x)  # aimed at the foe: no aim term
+        assert shaping.potential(world, 0) == pytest.approx(-0.4 * closeness, abs=1e-9), (x, y)
+    foe.alive = False
+    assert shaping.potential(world, 0) == 0.0  # like the other terms: only while both fly
 
 
 def test_batch_potentials_and_aim_errors_are_those_of_each_slots_world():
