@@ -23,7 +23,8 @@ import numpy as np
 
 from ..base import Scratch
 from ..parallel import ChunkRunner
-from .cells import CellsPlan, kernel_cells, make_plan, stage_cells, weights_from_cells
+from .cells import (CellsPlan, finish_rows, forward_buffers, gradient_rows, make_plan, parameter_gradients,
+                    stage_cells)
 
 __all__ = ["make_plan", "forward", "backward"]
 
@@ -49,10 +50,7 @@ def forward(plan: CellsPlan, x: np.ndarray, weights: np.ndarray, bias: np.ndarra
     """Output (N, F, OH, OW) as a view of channels-last memory, and what backward needs (train)."""
     dtype, kernels, cell_channels = plan.dtype, plan.computed_kernels, plan.cell_channels
     hc, wc = plan.grid_height, plan.grid_width
-    kernel = kernel_cells(plan, weights, input_scale)
-    if kernels != plan.num_kernels:
-        bias = np.pad(bias, (0, kernels - plan.num_kernels))
-    out = np.empty((plan.batch, hc, wc, kernels), dtype)
+    kernel, bias, out = forward_buffers(plan, weights, bias, input_scale)
     kept: list[tuple[np.ndarray, np.ndarray]] = [None] * plan.chunks  # type: ignore[list-item]
 
     def task(index: int, worker: int) -> None:
@@ -67,10 +65,7 @@ def forward(plan: CellsPlan, x: np.ndarray, weights: np.ndarray, bias: np.ndarra
         for index_cell, (_, _, shift) in enumerate(plan.shifts):
             first = int(np.searchsorted(nz, shift))  # cells before the shift start no window
             out_rows[nz[first:] - shift] += a[first:] @ kernel[index_cell]
-        out_rows[len(out_rows) - plan.tail:] = 0  # edge rows without a window, as the cells method
-        out_rows += bias
-        if relu:
-            np.maximum(out_rows, 0, out=out_rows)
+        finish_rows(out_rows, len(out_rows) - plan.tail, bias, relu)
         if train:
             kept[index] = (nz, a)
 
@@ -97,13 +92,7 @@ def backward(plan: CellsPlan, saved: Saved, grad_out: np.ndarray, weights: np.nd
 
     def task(index: int, worker: int) -> None:
         start, stop = plan.images(index)
-        grad_grid = scratch.get(f"gfull{worker}", (plan.chunk, hc, wc, kernels), dtype, fill=0)[:stop - start]
-        grad_valid = grad_grid[:, :plan.out_height, :plan.out_width, :plan.num_kernels]
-        if relu_output is None:
-            np.copyto(grad_valid, grad_nhwc[start:stop], casting="same_kind")
-        else:
-            np.multiply(grad_nhwc[start:stop], relu_output[start:stop] > 0, out=grad_valid, casting="same_kind")
-        grad_flat = grad_grid.reshape(-1, kernels)
+        grad_flat = gradient_rows(plan, grad_nhwc, relu_output, start, stop, scratch, worker)
         np.matmul(ones[:grad_flat.shape[0]], grad_flat, out=bias_grad_parts[index])
         nz, a = kept[index]
         for index_cell, (_, _, shift) in enumerate(plan.shifts):
@@ -111,6 +100,4 @@ def backward(plan: CellsPlan, saved: Saved, grad_out: np.ndarray, weights: np.nd
             np.matmul(a[first:].T, grad_flat[nz[first:] - shift], out=kernel_grad_parts[index, index_cell])
 
     runner.run(task, plan.chunks)
-    grad_weights = weights_from_cells(plan, kernel_grad_parts.sum(axis=0), input_scale)
-    grad_bias = bias_grad_parts.sum(axis=0)[:plan.num_kernels]
-    return grad_weights, grad_bias, None
+    return (*parameter_gradients(plan, kernel_grad_parts, bias_grad_parts, input_scale), None)

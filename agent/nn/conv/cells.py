@@ -188,10 +188,7 @@ def forward(plan: CellsPlan, x: np.ndarray, weights: np.ndarray, bias: np.ndarra
     """Output (N, F, OH, OW) as a view of channels-last memory, and what backward needs (train)."""
     dtype, kernels, cell_channels = plan.dtype, plan.computed_kernels, plan.cell_channels
     hc, wc = plan.grid_height, plan.grid_width
-    kernel = kernel_cells(plan, weights, input_scale)
-    if kernels != plan.num_kernels:
-        bias = np.pad(bias, (0, kernels - plan.num_kernels))
-    out = np.empty((plan.batch, hc, wc, kernels), dtype)
+    kernel, bias, out = forward_buffers(plan, weights, bias, input_scale)
     saved_cells = scratch.get("saved_cells", (plan.batch, hc, wc, cell_channels), dtype) if train else None
     chunk_rows = plan.chunk * hc * wc
 
@@ -214,10 +211,7 @@ def forward(plan: CellsPlan, x: np.ndarray, weights: np.ndarray, bias: np.ndarra
             else:
                 np.matmul(windows[:, i, j], kernel[index_cell], out=term[:rows])
                 np.add(out_rows[:rows], term[:rows], out=out_rows[:rows])
-        out_rows[rows:] = 0  # edge rows without a window: never exposed, but keep them finite
-        out_rows += bias
-        if relu:
-            np.maximum(out_rows, 0, out=out_rows)
+        finish_rows(out_rows, rows, bias, relu)
 
     runner.run(task, plan.chunks)
     valid = out[:, :plan.out_height, :plan.out_width, :plan.num_kernels]
@@ -246,15 +240,7 @@ def backward(plan: CellsPlan, saved: Saved, grad_out: np.ndarray, weights: np.nd
 
     def task(index: int, worker: int) -> None:
         start, stop = plan.images(index)
-        # Output gradient on the whole cell grid; edge positions (and padding kernels) stay
-        # zero across calls.
-        grad_grid = scratch.get(f"gfull{worker}", (plan.chunk, hc, wc, kernels), dtype, fill=0)[:stop - start]
-        grad_valid = grad_grid[:, :plan.out_height, :plan.out_width, :plan.num_kernels]
-        if relu_output is None:
-            np.copyto(grad_valid, grad_nhwc[start:stop], casting="same_kind")
-        else:
-            np.multiply(grad_nhwc[start:stop], relu_output[start:stop] > 0, out=grad_valid, casting="same_kind")
-        grad_flat = grad_grid.reshape(-1, kernels)
+        grad_flat = gradient_rows(plan, grad_nhwc, relu_output, start, stop, scratch, worker)
         np.matmul(ones[:grad_flat.shape[0]], grad_flat, out=bias_grad_parts[index])  # a GEMV beats sum(axis=0)
         windows = cell_window_view(saved_cells[start:stop].reshape(-1, cell_channels), plan.kernel_cells,
                                    wc, plan.tail)
@@ -280,8 +266,50 @@ def backward(plan: CellsPlan, saved: Saved, grad_out: np.ndarray, weights: np.nd
         unfill_cells(plan, cell_grads, grad_in[start:stop], scratch, worker)
 
     runner.run(task, plan.chunks)
-    grad_weights = weights_from_cells(plan, kernel_grad_parts.sum(axis=0), input_scale)
-    grad_bias = bias_grad_parts.sum(axis=0)[:plan.num_kernels]
+    grad_weights, grad_bias = parameter_gradients(plan, kernel_grad_parts, bias_grad_parts, input_scale)
     if grad_in is not None and plan.channel_order != "cab":
         grad_in = grad_in.transpose(0, 3, 1, 2)
     return grad_weights, grad_bias, grad_in
+
+
+# ---------------------------------------------------------------------------- shared with blank.py
+
+def forward_buffers(plan: CellsPlan, weights: np.ndarray, bias: np.ndarray,
+                    input_scale: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(kernel cells, bias padded to the computed kernels, the output on the whole cell grid)."""
+    kernels = plan.computed_kernels
+    if kernels != plan.num_kernels:
+        bias = np.pad(bias, (0, kernels - plan.num_kernels))
+    out = np.empty((plan.batch, plan.grid_height, plan.grid_width, kernels), plan.dtype)
+    return kernel_cells(plan, weights, input_scale), bias, out
+
+
+def finish_rows(out_rows: np.ndarray, rows: int, bias: np.ndarray, relu: bool) -> None:
+    """A chunk's output rows after the GEMMs: edge rows without a window zeroed (never exposed,
+    but kept finite), the bias added, the fused ReLU applied."""
+    out_rows[rows:] = 0
+    out_rows += bias
+    if relu:
+        np.maximum(out_rows, 0, out=out_rows)
+
+
+def gradient_rows(plan: CellsPlan, grad_nhwc: np.ndarray, relu_output: np.ndarray | None, start: int, stop: int,
+                  scratch: Scratch, worker: int) -> np.ndarray:
+    """Images start:stop's output gradient as (rows, F') on the whole cell grid, through the
+    fused ReLU's mask; edge positions (and padding kernels) stay zero across calls."""
+    hc, wc, kernels = plan.grid_height, plan.grid_width, plan.computed_kernels
+    grad_grid = scratch.get(f"gfull{worker}", (plan.chunk, hc, wc, kernels), plan.dtype, fill=0)[:stop - start]
+    grad_valid = grad_grid[:, :plan.out_height, :plan.out_width, :plan.num_kernels]
+    if relu_output is None:
+        np.copyto(grad_valid, grad_nhwc[start:stop], casting="same_kind")
+    else:
+        np.multiply(grad_nhwc[start:stop], relu_output[start:stop] > 0, out=grad_valid, casting="same_kind")
+    return grad_grid.reshape(-1, kernels)
+
+
+def parameter_gradients(plan: CellsPlan, kernel_grad_parts: np.ndarray, bias_grad_parts: np.ndarray,
+                        input_scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """(dL/dweights, dL/dbias) from the per-chunk partial sums, added in chunk order (so the
+    result does not depend on the number of threads)."""
+    grad_weights = weights_from_cells(plan, kernel_grad_parts.sum(axis=0), input_scale)
+    return grad_weights, bias_grad_parts.sum(axis=0)[:plan.num_kernels]
