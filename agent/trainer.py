@@ -518,12 +518,28 @@ def evaluation(policy: ActorCritic, observation: ObservationConfig, matches: int
                rules: Rules = Rules()) -> dict:
     """A training run's evaluation: score, kill share and shots per match against each of
     :data:`EVAL_OPPONENTS` over the same ``matches`` seeded matches every time."""
+    return summarize_evaluation([evaluation_part(policy, observation, matches, greedy, rules)])
+
+
+def evaluation_part(policy: ActorCritic, observation: ObservationConfig, matches: int, greedy: bool = True,
+                    rules: Rules = Rules(), part: tuple[int, int] = (0, 1)) -> dict[str, dict]:
+    """Part ``(index, count)`` of :func:`evaluation`'s matches (those whose number is ``index``
+    modulo ``count``): each opponent's counts, for :func:`summarize_evaluation`."""
+    return {opponent: evaluate_policy(policy, observation, opponent, matches, EVAL_SEED, greedy=greedy, rules=rules,
+                                      part=part)
+            for opponent in EVAL_OPPONENTS}
+
+
+def summarize_evaluation(parts: list[dict[str, dict]]) -> dict:
+    """The evaluation row from the counts of its parts (several workers each played some)."""
     out = {}
     for opponent in EVAL_OPPONENTS:
-        result = evaluate_policy(policy, observation, opponent, matches, EVAL_SEED, greedy=greedy, rules=rules)
-        out[opponent] = result["score"]
-        out[f"{opponent}_kill_share"] = result["kill_share"]
-        out[f"{opponent}_shots"] = result["shots"] / max(result["wins"] + result["draws"] + result["losses"], 1)
+        total = {key: sum(part[opponent][key] for part in parts)
+                 for key in ("wins", "draws", "losses", "kills", "deaths", "shots")}
+        played = max(total["wins"] + total["draws"] + total["losses"], 1)
+        out[opponent] = (total["wins"] + 0.5 * total["draws"]) / played
+        out[f"{opponent}_kill_share"] = total["kills"] / max(total["kills"] + total["deaths"], 1)
+        out[f"{opponent}_shots"] = total["shots"] / played
     return out
 
 
@@ -535,18 +551,30 @@ def evaluate_policy(
     seed: int,
     greedy: bool = True,
     rules: Rules = Rules(),
+    part: tuple[int, int] = (0, 1),
 ) -> dict:
     """Play ``matches`` whole matches against ``opponent`` (a bot's name, or a network that sees
     with the same eyes), all at once, the policy on the left in even matches and on the right in
-    odd ones. Returns wins, draws, losses and score."""
-    env = BatchDuelEnv(matches, rules=rules, observation=observation, copy=False)
-    learner_side = np.arange(matches) % 2
+    odd ones. Returns wins, draws, losses and score.
+
+    ``part=(index, count)`` plays only the matches whose number is ``index`` modulo ``count``
+    (each with the seed and side it has in the whole series), so that ``count`` processes can
+    share a series; the counts of the parts add up to the whole series' (greedy play)."""
+    index, count = part
+    numbers = np.arange(index, matches, count)
+    played = len(numbers)
+    if played == 0:  # more parts than matches
+        return {"wins": 0, "draws": 0, "losses": 0, "score": 0.0, "kills": 0, "deaths": 0, "shots": 0,
+                "kill_share": 0.0}
+    env = BatchDuelEnv(played, rules=rules, observation=observation, copy=False)
+    learner_side = numbers % 2
     frozen = opponent if isinstance(opponent, ActorCritic) else None
     if frozen is None:
-        for slot in range(matches):
+        for slot in range(played):
             env.set_controller(slot, 1 - int(learner_side[slot]), make_bot(opponent))
-    obs, _ = env.reset(seed=seed)
+    obs, _ = env.reset(seed=seed, options={"slot_seeds": [BatchDuelEnv.slot_seed(seed, int(n)) for n in numbers]})
     rng = np.random.default_rng(seed)
+    matches = played
     results: list[float | None] = [None] * matches
     kills = deaths = shots = 0
     actions = np.zeros((matches, 2), np.int64)

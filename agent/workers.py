@@ -44,8 +44,8 @@ from agent import saves
 from agent.learner import start_ignoring_ctrl_c
 from agent.league import League
 from agent.policy import ActorCritic, NetworkConfig, count_weights
-from agent.trainer import (EVAL_OPPONENTS, TrainConfig, Trainer, TrainingDiverged, evaluation,
-                           evaluation_due)
+from agent.trainer import (TrainConfig, Trainer, TrainingDiverged, evaluation, evaluation_due, evaluation_part,
+                           summarize_evaluation)
 from game.env import ObservationConfig, Rules, derive_seed
 
 MAX_DEFAULT_WORKERS = 8
@@ -165,6 +165,10 @@ def _worker_main(conn: Connection, index: int, count: int, share: float, shared,
                                 "opponents": list(trainer.opponent_now.values()),
                                 "params": trainer.policy.get_params() if first else None,
                                 "snapshots": snapshots, "snapshot_names": list(trainer.snapshots) if first else []})
+            elif message[0] == "evaluate":  # this worker's share of an evaluation's matches
+                _, matches, greedy = message
+                reply = ("ok", evaluation_part(trainer.policy, trainer.observation, matches, greedy, trainer.rules,
+                                               part=(index, count)))
             elif message[0] == "state":
                 reply = ("ok", trainer.state())
             else:
@@ -211,6 +215,7 @@ class WorkerPool:
         self._conns: list[Connection] = []
         self._processes: list = []
         self._barrier = None
+        self._in_flight = False  # a message sent whose replies have not all been taken
 
     # ------------------------------------------------------------------------------------
     def _start(self) -> None:
@@ -267,9 +272,14 @@ class WorkerPool:
     def _send(self, message: tuple) -> list:
         if not self._conns:
             self._start()
+        if self._in_flight:  # the last message's replies were never taken (Ctrl-C while waiting)
+            self._gather()
         for conn in self._conns:
             conn.send(message)
-        return self._gather()
+        self._in_flight = True
+        replies = self._gather()
+        self._in_flight = False
+        return replies
 
     # ------------------------------------------------------------------------------------
     def train_one_update(self, progress: float) -> dict:
@@ -313,8 +323,14 @@ class WorkerPool:
         return row
 
     def evaluate(self, matches: int | None = None, greedy: bool = True) -> dict:
-        """As :meth:`agent.trainer.Trainer.evaluate`, with the weights of the last update."""
-        out = evaluation(self.policy, self.observation, matches or self.config.eval_matches, greedy, self.rules)
+        """As :meth:`agent.trainer.Trainer.evaluate`, with the weights of the last update: the
+        workers play a share of the matches each (every core busy), or the main process plays
+        them all when no worker runs."""
+        matches = matches or self.config.eval_matches
+        if self._conns:
+            out = summarize_evaluation(self._send(("evaluate", matches, greedy)))
+        else:
+            out = evaluation(self.policy, self.observation, matches, greedy, self.rules)
         self.history.append({"step": self.global_step, "elapsed_s": self.elapsed_s, **out})
         return out
 
@@ -343,6 +359,7 @@ class WorkerPool:
         for conn in self._conns:
             conn.close()
         self._conns, self._processes = [], []
+        self._in_flight = False
 
     def _worker_states(self) -> list[tuple[dict, dict]]:
         if self._restored is not None:

@@ -120,11 +120,16 @@ class BatchDuelEnv:
         return self._obs.copy() if self.copy else self._obs
 
     def reset(self, seed: int | None = None, options: dict | None = None) -> tuple[np.ndarray, dict]:
+        """Start every slot's match; ``options={"slot_seeds": [...]}`` gives each slot's match its
+        own seed instead of ``slot_seed(seed, i)`` (e.g. to play part of a seeded series)."""
         if seed is None:
             seed = fresh_seed()
+        slot_seeds = (options or {}).get("slot_seeds")
+        if slot_seeds is not None and len(slot_seeds) != self.num_matches:
+            raise ValueError(f"slot_seeds needs one seed per match ({self.num_matches}), got {len(slot_seeds)}")
         for i, match in enumerate(self.matches):
             self._apply_pending(i)
-            match.reset(self.slot_seed(seed, i))
+            match.reset(self.slot_seed(seed, i) if slot_seeds is None else int(slot_seeds[i]))
         return self._out(), {}
 
     def reset_slot(self, slot: int) -> None:

@@ -118,3 +118,29 @@ def test_the_workers_keep_the_same_weights():
     for _, arrays in states:
         for key, value in pool.policy.params().items():
             assert np.array_equal(arrays[f"param/{key}"], value), key
+
+
+def test_an_evaluation_shared_by_the_workers_counts_what_one_process_would():
+    """Each worker plays the matches numbered its index modulo the workers, with their own seeds
+    and sides; the parts add up to the whole series played in one process."""
+    from agent.trainer import evaluate_policy, evaluation, summarize_evaluation, evaluation_part
+
+    pool = WorkerPool(POOL, TINY_OBS, TINY_NET)
+    try:
+        pool.train_one_update(0.0)
+        shared = pool.evaluate(matches=5)
+    finally:
+        pool.close(abandon=True)
+    alone = evaluation(pool.policy, TINY_OBS, 5, rules=pool.rules)
+    assert shared == pytest.approx(alone)
+    assert pool.history[-1]["step"] == pool.global_step
+    # the parts of one series, by hand: three parts of seven matches, one of them holding none
+    whole = evaluate_policy(pool.policy, TINY_OBS, "random", 7, 11, rules=pool.rules)
+    parts = [evaluate_policy(pool.policy, TINY_OBS, "random", 7, 11, rules=pool.rules, part=(i, 3)) for i in range(3)]
+    for key in ("wins", "draws", "losses", "kills", "deaths", "shots"):
+        assert sum(p[key] for p in parts) == whole[key], key
+    empty = evaluate_policy(pool.policy, TINY_OBS, "random", 2, 11, part=(2, 3))
+    assert empty["wins"] + empty["draws"] + empty["losses"] == 0
+    assert summarize_evaluation([evaluation_part(pool.policy, TINY_OBS, 4, part=(w, 2), rules=pool.rules)
+                                 for w in range(2)]) == pytest.approx(evaluation(pool.policy, TINY_OBS, 4,
+                                                                                 rules=pool.rules))
