@@ -28,9 +28,9 @@ from game.env import ObservationConfig
 from game.render import BACKGROUND, PLAYER_COLORS
 from keys import press
 
-# learning in the trainer's process here (the command test below uses the default learner process)
+# learning in the trainer's process here (the command test below uses two worker processes)
 TINY_CONFIG = TrainConfig(num_matches=2, self_play_matches=1, num_steps=8, num_minibatches=2, update_epochs=1,
-                          eval_every=0, learner_process=False)
+                          eval_every=0, learner_process=False, workers=1)
 TINY_OBS = ObservationConfig(width=64, height=32)
 TINY_NET = NetworkConfig(channels=(4, 8), kernel_sizes=(4, 3), strides=(2, 2), hidden=16)
 TINY_OPTIONS = ["--num-matches", "2", "--self-play-matches", "1", "--num-steps", "8", "--num-minibatches", "2",
@@ -202,7 +202,7 @@ def test_keys_pause_speed_switch_hide_save_and_pause_learning(watching, tmp_path
 def test_watch_command_spends_its_budget_saves_and_train_resumes(tmp_path):
     runner = CliRunner()
     result = runner.invoke(main.cli, ["watch", "--name", "cli", "--steps", "48", "--saves", str(tmp_path),
-                                      *TINY_OPTIONS])
+                                      "--workers", "2", *TINY_OPTIONS])
     assert result.exit_code == 0, result.output
     assert "saved 'cli': 48 samples" in result.output
     saved_update = saves.read_npz(tmp_path / "cli" / saves.TRAINING_FILE)[1]["trainer"]["update"]
