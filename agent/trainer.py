@@ -338,10 +338,7 @@ class Trainer:
 
     def check_finite(self, params: dict[str, np.ndarray] | None = None, update: int | None = None) -> None:
         """TrainingDiverged unless every weight (of ``params``, else the network's) is a finite number."""
-        for key, value in (params if params is not None else self.policy.params()).items():
-            if not np.isfinite(value).all():
-                raise TrainingDiverged(f"training diverged at update {update or self.update}: "
-                                       f"the weights are no longer finite ({key})")
+        check_finite(params if params is not None else self.policy.params(), update or self.update)
 
     def evaluation_due(self) -> bool:
         """Whether the update just made is followed by an evaluation."""
@@ -509,6 +506,13 @@ class Trainer:
         return trainer
 
 
+def check_finite(params: dict[str, np.ndarray], update: int) -> None:
+    """TrainingDiverged (naming ``update``) unless every weight in ``params`` is a finite number."""
+    for key, value in params.items():
+        if not np.isfinite(value).all():
+            raise TrainingDiverged(f"training diverged at update {update}: the weights are no longer finite ({key})")
+
+
 def evaluation_due(update: int, every: int) -> bool:
     """Whether update number ``update`` is followed by an evaluation (every ``every``; 0: never)."""
     return every > 0 and (update % every == 0 or update == FIRST_EVALUATION)
@@ -564,8 +568,7 @@ def evaluate_policy(
     numbers = np.arange(index, matches, count)
     played = len(numbers)
     if played == 0:  # more parts than matches
-        return {"wins": 0, "draws": 0, "losses": 0, "score": 0.0, "kills": 0, "deaths": 0, "shots": 0,
-                "kill_share": 0.0}
+        return _series_result([], 0, 0, 0)
     env = BatchDuelEnv(played, rules=rules, observation=observation, copy=False)
     learner_side = numbers % 2
     frozen = opponent if isinstance(opponent, ActorCritic) else None
@@ -574,11 +577,10 @@ def evaluate_policy(
             env.set_controller(slot, 1 - int(learner_side[slot]), make_bot(opponent))
     obs, _ = env.reset(seed=seed, options={"slot_seeds": [BatchDuelEnv.slot_seed(seed, int(n)) for n in numbers]})
     rng = np.random.default_rng(seed)
-    matches = played
-    results: list[float | None] = [None] * matches
+    results: list[float | None] = [None] * played
     kills = deaths = shots = 0
-    actions = np.zeros((matches, 2), np.int64)
-    rows = np.arange(matches)
+    actions = np.zeros((played, 2), np.int64)
+    rows = np.arange(played)
     while any(r is None for r in results):
         chosen, *_ = policy.act(obs[rows, learner_side], rng, greedy)
         actions[rows, learner_side] = chosen
@@ -594,8 +596,13 @@ def evaluate_policy(
                 kills += info["deaths"][1 - side]
                 deaths += info["deaths"][side]
                 shots += info["shots"][side]
+    return _series_result(results, kills, deaths, shots)
+
+
+def _series_result(results: list, kills: int, deaths: int, shots: int) -> dict:
+    """:func:`evaluate_policy`'s counts from each match's learner score (1, 0.5 or 0)."""
     wins = sum(r == 1.0 for r in results)
     draws = sum(r == 0.5 for r in results)
-    return {"wins": wins, "draws": draws, "losses": matches - wins - draws,
-            "score": (wins + 0.5 * draws) / matches, "kills": kills, "deaths": deaths, "shots": shots,
+    return {"wins": wins, "draws": draws, "losses": len(results) - wins - draws,
+            "score": (wins + 0.5 * draws) / max(len(results), 1), "kills": kills, "deaths": deaths, "shots": shots,
             "kill_share": kills / max(kills + deaths, 1)}

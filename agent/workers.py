@@ -44,8 +44,8 @@ from agent import saves
 from agent.learner import start_ignoring_ctrl_c
 from agent.league import League
 from agent.policy import ActorCritic, NetworkConfig, count_weights
-from agent.trainer import (TrainConfig, Trainer, TrainingDiverged, evaluation, evaluation_due, evaluation_part,
-                           summarize_evaluation)
+from agent.trainer import (TrainConfig, Trainer, TrainingDiverged, check_finite, evaluation, evaluation_due,
+                           evaluation_part, summarize_evaluation)
 from game.env import ObservationConfig, Rules, derive_seed
 
 MAX_DEFAULT_WORKERS = 8
@@ -335,10 +335,8 @@ class WorkerPool:
         return out
 
     def check_finite(self) -> None:
-        for key, value in self.policy.params().items():
-            if not np.isfinite(value).all():
-                raise TrainingDiverged(f"training diverged at update {self.update}: "
-                                       f"the weights are no longer finite ({key})")
+        """TrainingDiverged unless the weights of the last update are finite numbers."""
+        check_finite(self.policy.params(), self.update)
 
     def close(self, abandon: bool = False) -> None:
         """Stop the workers (they can start again: a later update restarts them from their state)."""

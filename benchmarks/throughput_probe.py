@@ -31,6 +31,18 @@ def cpu_seconds() -> float:
     return total
 
 
+def measure(trainer, seconds: float) -> dict:
+    """Train for ``seconds`` after a first update (start-up, nothing to overlap: left out):
+    samples, wall seconds, CPU seconds and the number of worker processes."""
+    trainer.train_one_update(0.0)
+    cpu, step, start = cpu_seconds(), trainer.global_step, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        trainer.train_one_update(0.5)
+    wall = time.perf_counter() - start
+    return {"samples": trainer.global_step - step, "wall_s": wall, "cpu_s": cpu_seconds() - cpu,
+            "workers": getattr(trainer, "count", 1)}
+
+
 if __name__ == "__main__":
     seconds, workers = float(sys.argv[1]), int(sys.argv[2])
     from agent.trainer import TrainConfig
@@ -46,13 +58,6 @@ if __name__ == "__main__":
         from agent.trainer import Trainer as make_trainer
     trainer = make_trainer(config, ObservationConfig())
     try:
-        trainer.train_one_update(0.0)  # start-up and the first update, with nothing to overlap, left out
-        cpu, step, start = cpu_seconds(), trainer.global_step, time.perf_counter()
-        while time.perf_counter() - start < seconds:
-            trainer.train_one_update(0.5)
-        wall = time.perf_counter() - start
-        cpu = cpu_seconds() - cpu
-        print(json.dumps({"samples": trainer.global_step - step, "wall_s": wall, "cpu_s": cpu,
-                          "workers": getattr(trainer, "count", 1)}))
+        print(json.dumps(measure(trainer, seconds)))
     finally:
         trainer.close()

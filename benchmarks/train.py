@@ -36,7 +36,7 @@ from agent.nn.blas import blas_thread_limit
 from agent.trainer import TrainConfig, Trainer
 from agent.workers import make_trainer
 from benchmarks.act import format_act_bench, run_act_bench
-from benchmarks.throughput_probe import cpu_seconds
+from benchmarks.throughput_probe import measure
 from game.env import ObservationConfig
 
 # (label, module file suffix, function name): cumulative time of these functions
@@ -82,14 +82,7 @@ def run_train_bench(seconds: float = 60.0, updates: int = 4, seed: int = 1, acti
 
     trainer = make_trainer(config, observation)
     try:
-        trainer.train_one_update(0.0)  # the first: start-up, play, learn, play
-        start_step, start, start_cpu = trainer.global_step, time.perf_counter(), cpu_seconds()
-        while time.perf_counter() - start < seconds:
-            trainer.train_one_update(0.5)
-        wall = time.perf_counter() - start
-        throughput = (trainer.global_step - start_step) / wall
-        cores_busy = (cpu_seconds() - start_cpu) / wall
-        workers = getattr(trainer, "count", 1)
+        measured = measure(trainer, seconds)
     finally:
         trainer.close()
 
@@ -116,9 +109,9 @@ def run_train_bench(seconds: float = 60.0, updates: int = 4, seed: int = 1, acti
     return {
         "benchmark": "train",
         "seconds": seconds,
-        "samples_per_s": throughput,
-        "cores_busy": cores_busy,
-        "workers": workers,
+        "samples_per_s": measured["samples"] / measured["wall_s"],
+        "cores_busy": measured["cpu_s"] / measured["wall_s"],
+        "workers": measured["workers"],
         "acting": run_act_bench(repeats=9 if acting else 1, torch=acting),
         "profile": {
             "updates": updates,

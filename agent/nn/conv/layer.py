@@ -21,6 +21,8 @@ THIN_CELL_BYTES = 128
 #: ...and the window matrix is at most this many times the size of the input cells.
 MAX_WINDOW_BLOWUP = 16
 METHODS = ("auto", "cells", "windows", "blank", "einsum")
+#: The module of each fast method (make_plan, forward, backward).
+FAST_METHODS = {"cells": cells, "windows": windows, "blank": blank}
 
 
 class Conv2D(Layer):
@@ -158,7 +160,7 @@ class Conv2D(Layer):
             plan: ConvShape = shape
             out, saved = einsum.forward(shape, x, self.weights, self.bias, self.input_scale, relu, train)
         else:
-            module = {"cells": cells, "windows": windows, "blank": blank}[method]
+            module = FAST_METHODS[method]
             plan = module.make_plan(shape, x, self.threads, self.chunk_bytes)
             if method == "blank" and plan.fill != "void":  # the input does not tile into whole cells
                 if self.method == "blank":
@@ -186,7 +188,7 @@ class Conv2D(Layer):
             grads = einsum.backward(plan, saved, grad_out, self.weights, self.input_scale,
                                     self.needs_input_grad)
         else:
-            module = {"cells": cells, "windows": windows, "blank": blank}[method]
+            module = FAST_METHODS[method]
             grads = module.backward(plan, saved, grad_out, self.weights, self.input_scale,
                                     self.needs_input_grad, self._scratch, self._runner)
         grad_weights, grad_bias, grad_in = grads
