@@ -63,9 +63,9 @@ class TrainConfig(PPOConfig):
     """Hyperparameters of a training run (PPO's, and the run's own below); saved with the agent."""
 
     seed: int = setting(1, "seed of every random draw of the run", 0, 2**32 - 1)
-    num_matches: int = setting(16, "matches played at once", 1, 256)
-    self_play_matches: int = setting(4, "of those, matches of the learner against itself", 0, 256)
-    num_steps: int = setting(128, "decisions per match in each rollout", 1, 4096)
+    num_matches: int = setting(32, "matches played at once", 1, 256)
+    self_play_matches: int = setting(8, "of those, matches of the learner against itself", 0, 256)
+    num_steps: int = setting(64, "decisions per match in each rollout", 1, 4096)
     anneal_lr: bool = setting(True, "decay the learning rate linearly to 0 over the budget")
     match_time_limit_s: float = setting(60.0, "training matches end in a draw after this", 1.0, 3600.0)
     snapshot_every: int = setting(20, "updates between frozen snapshots in the league (0: never)", 0, None)

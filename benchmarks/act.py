@@ -1,8 +1,8 @@
 """The acting forward pass at the trainer's batch, NumPy against PyTorch (``bench train``).
 
-While it plays, a training worker calls the network on every learning stream's observation
-at once: 20 observations with the default settings (4 self-play matches x 2 + 12 league
-matches), on one core. Both networks are timed in turns on one thread: ours on real frames (a
+While it plays, a training worker calls the network on every learning stream of its share of
+the matches at once, on one core: with the default settings (32 matches, 8 of them self-play:
+40 streams) and two workers, 20 observations. Both networks are timed in turns on one thread: ours on real frames (a
 rollout of random play, uint8, as the trainer feeds them; its first layer skips the blank
 cells), PyTorch's on its own float input in its own process (benchmarks/torch_conv_reference.py,
 the same layers), which it computes at the same speed whatever the pixels are.
@@ -15,6 +15,7 @@ import numpy as np
 from agent.nn.blas import blas_thread_limit
 from agent.policy import ActorCritic
 from agent.trainer import TrainConfig
+from agent.workers import shard_configs, worker_count
 from benchmarks.conv import DEFAULT_LAYERS, SEED_CASE, _interleaved, _median_ms, _TorchWorker
 from game.env import BatchDuelEnv, ObservationConfig
 
@@ -29,9 +30,16 @@ def training_frames(count: int, seed: int = 1, steps: int = 60) -> np.ndarray:
     return np.ascontiguousarray(env.observations.reshape(-1, *env.observations.shape[2:])[:count])
 
 
+def acting_batch(config: TrainConfig = TrainConfig()) -> int:
+    """Observations a worker acts on at once in a run with ``config`` on this machine (the
+    busiest worker's learning streams)."""
+    return max(shard.num_streams for shard in shard_configs(config, worker_count(config)))
+
+
 def run_act_bench(batch: int | None = None, repeats: int = 15, torch: bool = True) -> dict:
-    """Median milliseconds of one acting forward pass (and of ``act``, sampling included)."""
-    batch = batch or TrainConfig().num_streams
+    """Median milliseconds of one acting forward pass (and of ``act``, sampling included) at
+    ``batch`` observations (default: :func:`acting_batch`)."""
+    batch = batch or acting_batch()
     observation = ObservationConfig()
     frames = training_frames(batch)
     policy = ActorCritic(observation.shape, threads=1)

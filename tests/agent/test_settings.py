@@ -86,7 +86,7 @@ def test_settings_that_must_fit_together():
     assert TrainConfig(league_bots="aimbot, nobody").league_agents == ("nobody",)
     with pytest.raises(ValueError, match="^league_bots must name at least one opponent"):
         TrainConfig(league_bots=" , ")
-    assert TrainConfig(league_bots="", self_play_matches=16).bots == ()  # all self-play: no league needed
+    assert TrainConfig(league_bots="", num_matches=16, self_play_matches=16).bots == ()  # all self-play: no league
 
 
 def test_a_config_saved_and_read_back_is_accepted():

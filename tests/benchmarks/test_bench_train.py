@@ -2,6 +2,9 @@
 
 import pytest
 
+from dataclasses import replace
+
+from benchmarks.act import acting_batch
 from benchmarks.train import PARTS, UPDATE_PARTS, run_train_bench
 
 
@@ -33,7 +36,16 @@ def test_the_run_reports_how_many_cores_it_kept_busy(result):
 
     assert result["workers"] >= 1
     assert 0 < result["cores_busy"] <= (os.cpu_count() or 1) + 0.5  # CPU time over wall time
-    assert result["acting"]["batch"] == 20 and result["acting"]["ms"]["numpy forward"] > 0
+    assert result["acting"]["batch"] == acting_batch() and result["acting"]["ms"]["numpy forward"] > 0
+
+
+def test_the_acting_batch_is_a_workers_share_of_the_streams():
+    from agent.trainer import TrainConfig
+
+    config = TrainConfig(num_matches=16, self_play_matches=4)  # 8 + 12 = 20 streams
+    assert acting_batch(replace(config, workers=1)) == 20
+    assert acting_batch(replace(config, workers=2)) == 10
+    assert acting_batch(replace(config, workers=3)) == 7  # 7 + 7 + 6
 
 
 def test_the_probe_measures_a_revision_and_a_bad_revision_is_one_sentence(tmp_path):
