@@ -41,7 +41,7 @@ class PPOConfig:
     gamma: float = setting(0.99, "discount factor", 0.0, 1.0)
     gae_lambda: float = setting(0.95, "GAE lambda", 0.0, 1.0)
     num_minibatches: int = setting(8, "minibatches per epoch", 1, 4096)
-    update_epochs: int = setting(1, "passes over each rollout", 1, 100)
+    update_epochs: int = setting(2, "passes over each rollout", 1, 100)
     norm_adv: bool = setting(True, "normalise advantages per minibatch")
     clip_coef: float = setting(0.2, "PPO clipping of the probability ratio", 0.0, 1.0)
     clip_vloss: bool = setting(True, "clip the value loss around the old prediction")

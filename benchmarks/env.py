@@ -2,9 +2,9 @@
 
 Run with ``python main.py bench env``. An agent step is one decision: ``action_repeat`` ticks
 of simulation plus both players' frames drawn and stacked. Actions are drawn in advance so
-only the environment is timed. A third figure is the batch as training plays it: 16 matches,
-4 of the learner against itself and 12 against a scripted bot (``aimbot``, whose frames are not
-drawn: it reads the world), counted in learner observations (20 a step). The process is pinned to one CPU where the OS allows it, as
+only the environment is timed. A third figure is the batch as training plays it: the default
+run's matches (32: 8 of the learner against itself, 24 against a scripted bot, ``aimbot``, whose
+frames are not drawn: it reads the world), counted in learner observations (40 a step). The process is pinned to one CPU where the OS allows it, as
 the Arcade Learning Environment's figure (about 5,400 steps/s for Atari Asteroids, frameskip 4,
 grayscale, one core of this kind of machine) is per core.
 """
@@ -108,5 +108,6 @@ def format_env_bench(result: dict) -> str:
         f"({result['ratio_to_ale']:.2f}x ALE Atari Asteroids' ~{result['ale_asteroids_reference_steps_per_s']:,.0f})",
         f"  batch of {result['batch_matches']:<2} matches {result['batch_steps_per_s']:>9,.0f}",
         f"  training's batch   {result['training_batch_learner_steps_per_s']:>9,.0f}   learner observations "
-        f"(16 matches, 12 against aimbot, whose frames are not drawn)",
+        f"({TrainConfig().num_matches} matches, {TrainConfig().num_matches - TrainConfig().self_play_matches} "
+        f"against aimbot, whose frames are not drawn)",
     ])
