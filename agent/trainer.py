@@ -45,7 +45,7 @@ from agent.league import League
 from agent.nn import Adam
 from agent.nn.blas import blas_thread_limit
 from agent.policy import ActorCritic, NetworkConfig
-from agent.ppo import GradientReducer, PPOConfig, Rollout, RolloutBuffer, ppo_setting, ppo_update
+from agent.ppo import GradientReducer, PPOConfig, Rollout, RolloutBuffer, ppo_update
 from agent.settings import setting
 from game.env import BOT_NAMES, BatchDuelEnv, ObservationConfig, Rules, derive_seed, make_bot
 
@@ -60,19 +60,12 @@ class TrainingDiverged(saves.SaveError):
 
 @dataclass
 class TrainConfig(PPOConfig):
-    """Hyperparameters of a training run (PPO's, and the run's own below); saved with the agent.
-
-    Training learns from each sample once, in Adam steps of 320 samples at twice the rate two
-    passes had (docs/training-speed.md: as many steps a minute, on fresh samples, at 2.3x the
-    samples a second)."""
-
-    learning_rate: float = ppo_setting("learning_rate", 1.2e-3)
-    update_epochs: int = ppo_setting("update_epochs", 1)
+    """Hyperparameters of a training run (PPO's, and the run's own below); saved with the agent."""
 
     seed: int = setting(1, "seed of every random draw of the run", 0, 2**32 - 1)
-    num_matches: int = setting(32, "matches played at once", 1, 256)
-    self_play_matches: int = setting(8, "of those, matches of the learner against itself", 0, 256)
-    num_steps: int = setting(64, "decisions per match in each rollout", 1, 4096)
+    num_matches: int = setting(16, "matches played at once", 1, 256)
+    self_play_matches: int = setting(4, "of those, matches of the learner against itself", 0, 256)
+    num_steps: int = setting(128, "decisions per match in each rollout", 1, 4096)
     anneal_lr: bool = setting(True, "decay the learning rate linearly to 0 over the budget")
     match_time_limit_s: float = setting(60.0, "training matches end in a draw after this", 1.0, 3600.0)
     snapshot_every: int = setting(20, "updates between frozen snapshots in the league (0: never)", 0, None)

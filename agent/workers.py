@@ -21,12 +21,13 @@ league table and Elo a run reports are worker 0's (each worker rates its own mat
 members are the same bots and agents, and snapshots of the same weights).
 
 How it scales: per update a worker sends nothing but its gradient rows into shared memory
-(``update_epochs * num_minibatches`` = 8 times 1.4 MB per update by default) and meets the
+(``update_epochs * num_minibatches`` = 16 times 1.4 MB per update by default) and meets the
 others at a barrier after each of those steps; the main process gets one small message per
 worker and update. What grows with ``N`` is the small-batch cost and the waiting: with the
-default 32 matches (40 streams), 8 workers act on 5 streams each and learn from minibatches of
-40 samples, where a network is less efficient per sample than at 320, and at every barrier the
-slowest worker sets the pace. Give more matches (``--num-matches``) with more workers.
+default 16 matches (20 streams), 8 workers act on 2-3 streams each and learn from minibatches
+of about 40 samples, where a network is less efficient per sample than at 320, and at every
+barrier the slowest worker sets the pace. Give more matches (``--num-matches``) with more
+workers.
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@
 Run with ``python main.py bench env``. An agent step is one decision: ``action_repeat`` ticks
 of simulation plus both players' frames drawn and stacked. Actions are drawn in advance so
 only the environment is timed. A third figure is the batch as training plays it: the default
-run's matches (32: 8 of the learner against itself, 24 against a scripted bot, ``aimbot``, whose
-frames are not drawn: it reads the world), counted in learner observations (40 a step). The process is pinned to one CPU where the OS allows it, as
+run's matches (16: 4 of the learner against itself, 12 against a scripted bot, ``aimbot``, whose
+frames are not drawn: it reads the world), counted in learner observations (20 a step). The process is pinned to one CPU where the OS allows it, as
 the Arcade Learning Environment's figure (about 5,400 steps/s for Atari Asteroids, frameskip 4,
 grayscale, one core of this kind of machine) is per core.
 """
