@@ -4,8 +4,8 @@ Run with ``python main.py bench env``. An agent step is one decision: ``action_r
 of simulation plus both players' frames drawn and stacked. Actions are drawn in advance so
 only the environment is timed. A third figure is the batch as training plays it: the default
 run's matches (16: 4 of the learner against itself, 12 against a scripted bot, ``aimbot``, whose
-frames are not drawn: it reads the world), counted in learner observations (20 a step). The process is pinned to one CPU where the OS allows it, as
-the Arcade Learning Environment's figure (about 5,400 steps/s for Atari Asteroids, frameskip 4,
+frames are not drawn: it reads the world), counted in learner observations (20 a step). The
+process is pinned to one CPU where the OS allows it, as the Arcade Learning Environment's figure (about 5,400 steps/s for Atari Asteroids, frameskip 4,
 grayscale, one core of this kind of machine) is per core.
 """
 
@@ -101,6 +101,7 @@ def run_env_bench(seconds: float = 2.0, repeats: int = 5, num_matches: int = 16)
 
 
 def format_env_bench(result: dict) -> str:
+    config = TrainConfig()
     return "\n".join([
         f"agent steps per second ({'one core' if result['pinned_to_one_core'] else 'not pinned'}), "
         f"median of {result['repeats']}:",
@@ -108,6 +109,6 @@ def format_env_bench(result: dict) -> str:
         f"({result['ratio_to_ale']:.2f}x ALE Atari Asteroids' ~{result['ale_asteroids_reference_steps_per_s']:,.0f})",
         f"  batch of {result['batch_matches']:<2} matches {result['batch_steps_per_s']:>9,.0f}",
         f"  training's batch   {result['training_batch_learner_steps_per_s']:>9,.0f}   learner observations "
-        f"({TrainConfig().num_matches} matches, {TrainConfig().num_matches - TrainConfig().self_play_matches} "
-        f"against aimbot, whose frames are not drawn)",
+        f"({config.num_matches} matches, {config.num_matches - config.self_play_matches} against aimbot, "
+        f"whose frames are not drawn)",
     ])

@@ -1,8 +1,8 @@
 """`bench train`'s profile attributes the time it measured, once and in the right places."""
 
-import pytest
-
 from dataclasses import replace
+
+import pytest
 
 from benchmarks.act import acting_batch
 from benchmarks.train import PARTS, UPDATE_PARTS, run_train_bench
