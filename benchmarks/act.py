@@ -4,8 +4,9 @@ While it plays, a training worker calls the network on every learning stream of 
 the matches at once, on one core: with the default settings (16 matches, 4 of them self-play:
 20 streams) and two workers, 10 observations; one process alone (``--workers 1``), 20. Both
 networks are timed in turns on one thread: ours on real frames (a rollout of random play,
-uint8, as the trainer feeds them; its first layer skips the blank cells), PyTorch's on its own float input in its own process (benchmarks/torch_conv_reference.py,
-the same layers), which it computes at the same speed whatever the pixels are.
+uint8, as the trainer feeds them; its first layer skips the blank cells), PyTorch's on its own
+float input in its own process (benchmarks/torch_conv_reference.py, the same layers), which it
+computes at the same speed whatever the pixels are.
 """
 
 from __future__ import annotations
