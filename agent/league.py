@@ -6,7 +6,9 @@ match against the pool starts, its opponent is drawn with *prioritized fictitiou
 weights that favour the opponents the learner can learn most from: those it beats sometimes
 but not always (weight ``(1 - s) * (s + spread) + floor``, s being the learner's recent score
 against it, draws counted half; highest near s = 0.4, low for opponents it always beats, and
-still fair for ones it never beats yet). Ratings are Elo, updated after every finished match between the learner
+still fair for ones it never beats yet). With ``weighting="hard"`` the weight is AlphaStar's
+``f_hard``, ``(1 - s) ** 2 + floor``: most for the opponents the learner loses to, for a main
+agent that must beat its past champions rather than improve where it already wins. Ratings are Elo, updated after every finished match between the learner
 and a member; ``random`` is the anchor at 1000 so the scale stays put.
 
 Everything here is plain data (names, numbers), saved and restored with the trainer; the
@@ -21,6 +23,7 @@ import numpy as np
 
 ANCHOR = "random"
 ANCHOR_RATING = 1000.0
+WEIGHTINGS = ("variance", "hard")  # prioritized fictitious self-play: see the module's docstring
 
 
 @dataclass
@@ -49,6 +52,7 @@ class League:
     max_snapshots: int = 8
     agents: tuple[str, ...] = ()  # saved agents playing as frozen opponents
     spread: float = 0.15
+    weighting: str = "variance"  # or "hard" (see the module's docstring)
     floor: float = 0.03
     window: int = 50  # results remembered per member for the learner's score
     elo_k: float = 16.0
@@ -56,6 +60,8 @@ class League:
     members: dict[str, Member] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        if self.weighting not in WEIGHTINGS:
+            raise ValueError(f"the league's weighting must be one of {', '.join(WEIGHTINGS)} (got {self.weighting!r})")
         for bot in self.bots:
             self.members.setdefault(bot, Member(bot, "bot"))
         for agent in self.agents:
@@ -79,6 +85,8 @@ class League:
 
     def weights(self) -> dict[str, float]:
         """Sampling weight of each member (not normalised)."""
+        if self.weighting == "hard":
+            return {name: (1.0 - m.learner_score) ** 2 + self.floor for name, m in self.members.items()}
         return {
             name: (1.0 - m.learner_score) * (m.learner_score + self.spread) + self.floor
             for name, m in self.members.items()

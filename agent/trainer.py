@@ -41,7 +41,7 @@ import numpy as np
 
 from agent import saves
 from agent.learner import InlineLearner, ProcessLearner
-from agent.league import League
+from agent.league import WEIGHTINGS, League
 from agent.nn import Adam
 from agent.nn.blas import blas_thread_limit
 from agent.policy import ActorCritic, NetworkConfig
@@ -72,6 +72,8 @@ class TrainConfig(PPOConfig):
     max_snapshots: int = setting(2, "snapshots kept in the league (few: the aimbot gets more matches)", 0, 100)
     league_bots: str = setting("idle,random,rookie,aimbot",
                                "opponents in the league, comma-separated: scripted bots and saved agents (frozen)")
+    pfsp: str = setting("variance", "how league opponents are drawn: variance (most often those the learner "
+                                    "beats about half the time) or hard (those it loses to most)")
     learner_process: bool = setting(
         True, "with one worker: learn in a second process while the next rollout is played (two cores)")
     workers: int = setting(
@@ -88,6 +90,8 @@ class TrainConfig(PPOConfig):
         if self.num_minibatches > self.batch_size:
             raise ValueError(f"num_minibatches must be between 1 and the samples in a rollout, {self.batch_size} "
                              f"(got {self.num_minibatches})")
+        if self.pfsp not in WEIGHTINGS:
+            raise ValueError(f"pfsp must be one of {', '.join(WEIGHTINGS)} (got {self.pfsp!r})")
         # names that are not bots are saved agents: the training session loads (and checks) them
         if not self.league_names and self.self_play_matches < self.num_matches:
             raise ValueError("league_bots must name at least one opponent while some matches are against the league "
@@ -153,7 +157,8 @@ class Trainer:
         self._learner: InlineLearner | ProcessLearner | None = None
         self.pending: Rollout | None = None  # played, not yet learned from
         self.optimizer = Adam(self.policy.params(), lr=config.learning_rate)
-        self.league = League(bots=config.bots, max_snapshots=config.max_snapshots, agents=config.league_agents)
+        self.league = League(bots=config.bots, max_snapshots=config.max_snapshots, agents=config.league_agents,
+                             weighting=config.pfsp)
         self.snapshots: dict[str, ActorCritic] = {}  # frozen networks by league name: snapshots and agents
         for name, params in (league_agents or {}).items():
             frozen = ActorCritic(observation.shape, network, threads=self.threads)

@@ -203,7 +203,8 @@ class WorkerPool:
         # the same first weights as a one-process run with this seed
         self.policy = ActorCritic(observation.shape, network, np.random.default_rng(derive_seed(config.seed, 2)))
         self.shards = shard_configs(self.config, count)
-        self.league = League(bots=config.bots, max_snapshots=config.max_snapshots, agents=config.league_agents)
+        self.league = League(bots=config.bots, max_snapshots=config.max_snapshots, agents=config.league_agents,
+                             weighting=config.pfsp)
         self._league_agents = league_agents or {}
         self.update = 0
         self.global_step = 0

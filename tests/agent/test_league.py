@@ -35,6 +35,21 @@ def test_prioritized_weights_by_hand():
         assert draws.count(name) / len(draws) == pytest.approx(w[name] / total, abs=0.03)
 
 
+def test_hard_weights_by_hand_favour_the_opponents_the_learner_loses_to():
+    league = League(bots=("a", "b", "c"), floor=0.03, weighting="hard")
+    league.members["a"].recent = [1.0] * 10  # always beaten: (1 - 1) ** 2 + .03
+    league.members["b"].recent = [1.0, 0.0, 0.0, 0.5, 0.5]  # score 0.4: 0.6 ** 2 + .03
+    league.members["c"].recent = [0.0] * 4  # never beaten: 1 + .03
+    w = league.weights()
+    assert w == pytest.approx({"a": 0.03, "b": 0.39, "c": 1.03})
+    variance = League(bots=("a", "b", "c"), floor=0.03)
+    for name in "abc":
+        variance.members[name].recent = list(league.members[name].recent)
+    assert variance.weights()["c"] < variance.weights()["b"]  # the default prefers the even match
+    with pytest.raises(ValueError, match="weighting"):
+        League(bots=("a",), weighting="harder")
+
+
 def test_snapshots_beyond_the_limit_drop_the_oldest_but_agents_stay():
     league = League(bots=("random",), max_snapshots=2, agents=("champion-old",))
     assert league.add_snapshot("s1", 10) == []
