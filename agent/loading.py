@@ -69,7 +69,7 @@ def _same_kind(value: Any, default: Any) -> bool:
     if isinstance(default, bool) or isinstance(value, bool):
         return isinstance(value, bool) and isinstance(default, bool)
     if isinstance(default, int):
-        return isinstance(value, int) and 0 < value <= MAX_SETTING
+        return isinstance(value, int) and (0 if default == 0 else 1) <= value <= MAX_SETTING  # sizes > 0
     if isinstance(default, float):
         return isinstance(value, (int, float)) and 0 <= value <= 1e6
     if isinstance(default, tuple):

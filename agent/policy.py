@@ -61,6 +61,38 @@ def count_weights(params: dict[str, np.ndarray]) -> int:
     return sum(int(value.size) for value in params.values())
 
 
+def conv_grid(obs_shape: tuple[int, int, int], network: NetworkConfig) -> tuple[int, int, int]:
+    """(channels, height, width) of the last convolution's output for observations ``obs_shape``."""
+    channels, height, width = obs_shape
+    for out, k, s in zip(network.channels, network.kernel_sizes, network.strides):
+        channels, height, width = out, conv_output_size(height, k, s), conv_output_size(width, k, s)
+    return channels, height, width
+
+
+def widen_params(params: dict[str, np.ndarray], network: NetworkConfig, old_shape: tuple[int, int, int],
+                 new_shape: tuple[int, int, int]) -> dict[str, np.ndarray]:
+    """The weights of a network for observations ``old_shape`` moved to one for ``new_shape``,
+    the same frames with rows and columns added below and to the right (a frame margin).
+
+    The convolutions are unchanged; the last one's output grid grows at the bottom and right, and
+    the dense layer's weights for the new positions are zero. The new positions read only the
+    added pixels and the old ones the same pixels as before, so on a frame with its margin the
+    widened network computes what the old one did on the frame without it (to float rounding):
+    it starts out playing as before and can learn to use what it now sees.
+    """
+    if old_shape[0] != new_shape[0] or new_shape[1] < old_shape[1] or new_shape[2] < old_shape[2]:
+        raise ValueError(f"a network for observations {old_shape} can be widened only to larger frames of "
+                         f"the same channels, not {new_shape}")
+    (c, h0, w0), (_, h1, w1) = conv_grid(old_shape, network), conv_grid(new_shape, network)
+    key = f"body.{len(network.channels) + 1}.weights"  # the dense layer after Flatten
+    old = params[key]
+    if old.shape[0] != c * h0 * w0:
+        raise ValueError(f"the weights are not those of a network for observations {old_shape}")
+    dense = np.zeros((c, h1, w1, old.shape[1]), old.dtype)
+    dense[:, :h0, :w0] = old.reshape(c, h0, w0, old.shape[1])  # Flatten's order: channel, row, column
+    return {**{k: v.copy() for k, v in params.items()}, key: dense.reshape(c * h1 * w1, old.shape[1])}
+
+
 class ActorCritic:
     """Policy and value network over (B, K, H, W) uint8 observations.
 

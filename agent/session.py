@@ -28,13 +28,13 @@ import contextlib
 import os
 import signal
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from agent import saves
 from agent.loading import check_reserved, load_policy
-from agent.policy import NetworkConfig
+from agent.policy import NetworkConfig, widen_params
 from agent.trainer import Trainer, TrainConfig, TrainingDiverged
 from agent.workers import WorkerPool, make_trainer, restore_trainer
 from game.env import BOT_NAMES, ObservationConfig
@@ -85,19 +85,28 @@ class TrainingSession:
         return cls(name, make_trainer(config, observation, network, agents), folder, saves.now())
 
     @classmethod
-    def from_agent(cls, name: str, parent: str, config: TrainConfig, saves_dir: Path | None = None) -> TrainingSession:
+    def from_agent(cls, name: str, parent: str, config: TrainConfig, saves_dir: Path | None = None,
+                   margin: int | None = None) -> TrainingSession:
         """A new run ``name`` that starts from the weights of the saved agent ``parent``.
 
-        The new agent sees and thinks as the parent does (its observation and network settings);
-        ``config`` sets how it trains from here. Optimizer moments, league, ratings and counters
-        start fresh; the metadata names ``parent``. The parent's files are only read.
+        The new agent sees and thinks as the parent does (its observation and network settings),
+        or, with a larger frame ``margin``, sees the parent's frames with that margin through the
+        parent's network widened for it (:func:`agent.policy.widen_params`: it starts out playing
+        as the parent). ``config`` sets how it trains from here. Optimizer moments, league,
+        ratings and counters start fresh; the metadata names ``parent``. The parent's files are
+        only read.
         """
         path = saves.agent_dir(parent, saves_dir) / saves.AGENT_FILE
         if not path.exists():
             raise saves.SaveError(f"there is no agent named {parent!r} to start from")
-        policy, observation, meta = load_policy(path)
+        policy, seen, meta = load_policy(path)
+        observation = seen if margin is None else replace(seen, margin=margin)
+        if observation.margin < seen.margin:
+            raise saves.SaveError(f"{parent!r} sees frames with a margin of {seen.margin}; "
+                                  f"an agent started from it can get a larger margin, not {observation.margin}")
         session = cls.create(name, config, observation, policy.config, saves_dir)
-        session.trainer.policy.set_params(policy.get_params())
+        session.trainer.policy.set_params(widen_params(policy.get_params(), policy.config, seen.shape,
+                                                       observation.shape))
         session.parent = parent
         session.lineage = lineage_after(parent, meta)
         return session
@@ -358,7 +367,8 @@ def _files_now(folder: Path) -> tuple:
 def _league_agents(config: TrainConfig, observation: ObservationConfig, network: NetworkConfig,
                    saves_dir: Path | None) -> dict[str, dict]:
     """The weights of the saved agents named in ``config.league_bots``, each checked to see and
-    think as the learner does (its observations are drawn for the learner's eyes)."""
+    think as the learner does (its observations are drawn for the learner's eyes). An agent that
+    sees the same frames with a smaller margin is widened to the learner's (it plays as before)."""
     out = {}
     for name in config.league_agents:
         path = saves.agent_dir(name, saves_dir) / saves.AGENT_FILE
@@ -366,10 +376,11 @@ def _league_agents(config: TrainConfig, observation: ObservationConfig, network:
             raise saves.SaveError(f"--league-bots names {name!r}, which is neither a bot "
                                   f"({', '.join(sorted(BOT_NAMES))}) nor a saved agent")
         policy, seen, _ = load_policy(path)
-        if seen != observation or policy.config != network:
+        if (replace(seen, margin=observation.margin) != observation or seen.margin > observation.margin
+                or policy.config != network):
             raise saves.SaveError(f"the league agent {name!r} sees or thinks differently from the agent in "
                                   "training (other observation or network settings), so it cannot play in its league")
-        out[name] = policy.get_params()
+        out[name] = widen_params(policy.get_params(), network, seen.shape, observation.shape)
     return out
 
 

@@ -38,6 +38,10 @@ _RUN_OPTIONS = [
                  help="Ticks each decision is held."),
     click.option("--frame-height", type=click.IntRange(min=16, max=300), default=None,
                  help="Height of the agent's frames in pixels (the width is twice that)."),
+    click.option("--frame-margin", type=click.IntRange(min=0, max=16), default=None,
+                 help="Black pixels added below and right of the agent's frames, so that its network "
+                      "sees the arena's last rows and columns (4 for the default frames; with --from "
+                      "the parent's network is widened to it; default 0)."),
     click.option("--checkpoint-minutes", type=FiniteFloatRange(min=0, max=MAX_MINUTES), default=5.0, show_default=True,
                  help="Save a checkpoint this often (minutes)."),
     saves_option,
@@ -66,6 +70,7 @@ class RunRequest:
     saves_dir: Path | None
     config: TrainConfig | None
     observation: ObservationConfig | None
+    margin: int | None = None  # --frame-margin, also for --from
 
 
 def run_request(ctx: click.Context) -> RunRequest:
@@ -83,7 +88,8 @@ def run_request(ctx: click.Context) -> RunRequest:
         overrides["num_matches"] = p["envs"]
     seeing = {k: v for k, v in (("ego_view", p["ego_view"]), ("frames", p["frames"]),
                                 ("action_repeat", p["action_repeat"]), ("height", p["frame_height"]),
-                                ("width", p["frame_height"] and 2 * p["frame_height"]))
+                                ("width", p["frame_height"] and 2 * p["frame_height"]),
+                                ("margin", p["frame_margin"]))
               if v is not None}
     config = observation = None
     if p["resume"]:
@@ -97,7 +103,7 @@ def run_request(ctx: click.Context) -> RunRequest:
         raise click.UsageError("--from takes the observation settings of AGENT and starts a new run; "
                                "leave out --resume, --ego-view, --frames, --action-repeat and --frame-height")
     return RunRequest(p["name"], p["minutes"], p["steps"], p["resume"], p["parent"], p["checkpoint_minutes"],
-                      p["saves_dir"], config, observation)
+                      p["saves_dir"], config, observation, p["frame_margin"])
 
 
 @click.command()
@@ -114,7 +120,7 @@ def train(ctx: click.Context, **options: Any) -> None:
     if run.resume:
         session = TrainingSession.resume(run.name, run.saves_dir)
     elif run.parent is not None:
-        session = TrainingSession.from_agent(run.name, run.parent, run.config, run.saves_dir)
+        session = TrainingSession.from_agent(run.name, run.parent, run.config, run.saves_dir, run.margin)
     else:
         session = TrainingSession.create(run.name, run.config, run.observation, saves_dir=run.saves_dir)
     progress = _Progress(session, run.minutes, run.steps)
@@ -213,7 +219,8 @@ def watch(ctx: click.Context, fullscreen: bool, **options: Any) -> None:
     run = run_request(ctx)
     backend = WatchBackend(WatchRun(run.name, str(run.saves_dir) if run.saves_dir else None, run.resume,
                                     run.config, run.observation, steps=run.steps, minutes=run.minutes,
-                                    parent=run.parent, checkpoint_minutes=run.checkpoint_minutes))
+                                    parent=run.parent, checkpoint_minutes=run.checkpoint_minutes,
+                                    margin=run.margin))
     from game.app.watch import run_watch  # the window
 
     def on_sigint(signum, frame) -> None:

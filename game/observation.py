@@ -52,12 +52,19 @@ class ObservationConfig:
     mirror_player2: bool = True  # player 2 sees the arena mirrored left to right
     ego_view: bool = True  # add a view turned with the own ship (centre, nose to the right)
     ego_span_px: float = 1600.0  # arena px across the ego view's width
+    # Black pixels added below and to the right of every view. The default network's windows
+    # (8x8 stride 4, then 4x4 stride 2) reach only the first 44 rows and 92 columns of a 48 x 96
+    # frame: without a margin it never sees the last 50 arena px along the bottom wall and the
+    # far side wall. A margin of 4 lets them reach every pixel of the arena.
+    margin: int = 0
 
     def __post_init__(self) -> None:
         if self.width != 2 * self.height:
             raise ValueError(f"observation must keep the arena's 2:1 aspect, got {self.width} x {self.height}")
         if self.height < 8 or self.frames < 1 or self.action_repeat < 1:
             raise ValueError("observation height must be >= 8, frames and action_repeat >= 1")
+        if not 0 <= self.margin <= self.height:
+            raise ValueError(f"the frame margin must be between 0 and the frame height {self.height} (got {self.margin})")
 
     @property
     def views(self) -> int:
@@ -66,8 +73,9 @@ class ObservationConfig:
 
     @property
     def shape(self) -> tuple[int, int, int]:
-        """(K * views, H, W) of one player's observation: frames oldest first, views within a frame."""
-        return (self.frames * self.views, self.height, self.width)
+        """(K * views, H + margin, W + margin) of one player's observation: frames oldest first,
+        views within a frame."""
+        return (self.frames * self.views, self.height + self.margin, self.width + self.margin)
 
 
 # gray levels, see the module docstring
@@ -101,10 +109,12 @@ class ObservationRenderer:
             surface.set_palette([(i, i, i) for i in range(256)])
             self._surfaces.append(surface)
             self._pixels.append(pygame.surfarray.pixels2d(surface))
-        self._frames = [np.zeros((config.views, config.height, config.width), np.uint8) for _ in range(2)]
+        # the margin's pixels are never drawn on: they stay black
+        self._frames = [np.zeros((config.views, *config.shape[1:]), np.uint8) for _ in range(2)]
 
     def draw(self, world: World, player: int) -> np.ndarray:
-        """Draw ``player``'s view of ``world``: a (V, H, W) uint8 array (V = 2 with the ego view).
+        """Draw ``player``'s view of ``world``: a (V, H + margin, W + margin) uint8 array (V = 2
+        with the ego view).
 
         The array is overwritten by the next ``draw`` for the same player: copy it to keep it.
         """
@@ -130,7 +140,8 @@ class ObservationRenderer:
                 return h
 
         self._draw_scene(0, world, player, arena_point, arena_angle, scale, cfg.sight_px, True)
-        out[0] = self._pixels[0].T
+        h, w = cfg.height, cfg.width
+        out[0, :h, :w] = self._pixels[0].T
         if cfg.ego_view:
             me = world.ships[player]
             # the own ship in the (possibly mirrored) arena, then the arena turned about it
@@ -152,7 +163,7 @@ class ObservationRenderer:
 
             # the own sight line would be the same line in every ego frame: only the opponent's is drawn
             self._draw_scene(1, world, player, ego_point, ego_angle, ego_scale, cfg.ego_span_px, False)
-            out[1] = self._pixels[1].T
+            out[1, :h, :w] = self._pixels[1].T
         return out
 
     def _draw_scene(self, layer, world, player, point, angle, scale, sight_px, own_sight) -> None:

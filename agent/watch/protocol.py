@@ -58,6 +58,7 @@ class WatchRun:
     minutes: float | None = None  # ... minutes of learning
     checkpoint_minutes: float = 5.0
     parent: str | None = None  # a new run starting from this saved agent's weights
+    margin: int | None = None  # with parent: a larger frame margin (the parent's network widened)
 
     def __post_init__(self) -> None:
         if (self.steps is None) == (self.minutes is None):
@@ -74,7 +75,8 @@ def open_session(run: WatchRun) -> TrainingSession:
     if run.resume:
         session = TrainingSession.resume(run.name, folder)
     elif run.parent is not None:
-        session = TrainingSession.from_agent(run.name, run.parent, run.config or TrainConfig(), folder)
+        session = TrainingSession.from_agent(run.name, run.parent, run.config or TrainConfig(), folder,
+                                             run.margin)
     else:
         session = TrainingSession.create(run.name, run.config or TrainConfig(), run.observation or ObservationConfig(),
                                          run.network or NetworkConfig(), saves_dir=folder)
