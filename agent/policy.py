@@ -42,16 +42,22 @@ class NetworkConfig:
         return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
 
 
+def conv_grid(obs_shape: tuple[int, int, int], network: NetworkConfig) -> tuple[int, int, int]:
+    """(channels, height, width) of the last convolution's output for observations ``obs_shape``."""
+    channels, height, width = obs_shape
+    for out, k, s in zip(network.channels, network.kernel_sizes, network.strides):
+        channels, height, width = out, conv_output_size(height, k, s), conv_output_size(width, k, s)
+    return channels, height, width
+
+
 def parameter_count(obs_shape: tuple[int, int, int], network: NetworkConfig) -> int:
     """How many weights :class:`ActorCritic` has for these settings (computed, nothing allocated);
     -1 when the convolutions leave nothing of the frames (no network can be built)."""
-    channels, height, width = obs_shape
-    count = 0
-    for out, k, s in zip(network.channels, network.kernel_sizes, network.strides):
-        count += out * channels * k * k + out
-        channels, height, width = out, conv_output_size(height, k, s), conv_output_size(width, k, s)
-        if height < 1 or width < 1:
-            return -1
+    channels, height, width = conv_grid(obs_shape, network)  # a size < 1 stays < 1 in later layers
+    if height < 1 or width < 1:
+        return -1
+    inputs = (obs_shape[0], *network.channels[:-1])
+    count = sum(out * c * k * k + out for out, c, k in zip(network.channels, inputs, network.kernel_sizes))
     flat = channels * height * width
     return count + flat * network.hidden + network.hidden + (network.hidden + 1) * (NUM_ACTIONS + 1)
 
@@ -59,14 +65,6 @@ def parameter_count(obs_shape: tuple[int, int, int], network: NetworkConfig) -> 
 def count_weights(params: dict[str, np.ndarray]) -> int:
     """How many numbers a set of weights holds."""
     return sum(int(value.size) for value in params.values())
-
-
-def conv_grid(obs_shape: tuple[int, int, int], network: NetworkConfig) -> tuple[int, int, int]:
-    """(channels, height, width) of the last convolution's output for observations ``obs_shape``."""
-    channels, height, width = obs_shape
-    for out, k, s in zip(network.channels, network.kernel_sizes, network.strides):
-        channels, height, width = out, conv_output_size(height, k, s), conv_output_size(width, k, s)
-    return channels, height, width
 
 
 def widen_params(params: dict[str, np.ndarray], network: NetworkConfig, old_shape: tuple[int, int, int],

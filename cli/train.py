@@ -91,15 +91,16 @@ def run_request(ctx: click.Context) -> RunRequest:
                                 ("width", p["frame_height"] and 2 * p["frame_height"]),
                                 ("margin", p["frame_margin"]))
               if v is not None}
+    seeing_given = [k for k in ("ego_view", "frames", "action_repeat", "frame_height", "frame_margin")
+                    if p[k] is not None]  # the options' own names, for the messages
     config = observation = None
     if p["resume"]:
         if overrides or seeing:
             raise click.UsageError("a resumed run keeps its settings; leave out "
-                                   + ", ".join("--" + k.replace("_", "-") for k in {**overrides, **seeing}))
+                                   + ", ".join("--" + k.replace("_", "-") for k in [*overrides, *seeing_given]))
     else:
         config, observation = TrainConfig(**overrides), ObservationConfig(**seeing)
-    seeing_given = any(p[k] is not None for k in ("ego_view", "frames", "action_repeat", "frame_height"))
-    if p["parent"] is not None and (p["resume"] or seeing_given):
+    if p["parent"] is not None and (p["resume"] or set(seeing_given) - {"frame_margin"}):
         raise click.UsageError("--from takes the observation settings of AGENT and starts a new run; "
                                "leave out --resume, --ego-view, --frames, --action-repeat and --frame-height")
     return RunRequest(p["name"], p["minutes"], p["steps"], p["resume"], p["parent"], p["checkpoint_minutes"],
