@@ -117,14 +117,20 @@ def format_table(table: CrossPlay) -> str:
     """The table as text: rows sorted by Elo, each row's score against each column."""
     ratings = table.ratings()
     order = sorted(range(len(table.names)), key=lambda i: -ratings[table.names[i]])
-    width = max(8, *(len(table.names[i]) for i in order)) + 1
-    short = [table.names[i][:7] for i in order]
-    lines = [f"{'':{width}}" + "".join(f"{s:>8}" for s in short) + f"{'field':>8}{'Elo':>8}"]
+    labels = row_labels(table.names, order)
+    width = max(8, *(len(label) for label in labels)) + 1
+    lines = [f"{'':{width}}" + "".join(f"{k:>7}" for k in range(1, len(order) + 1)) + f"{'field':>8}{'Elo':>8}"]
     field = table.field_score()
-    for i in order:
-        cells = "".join(f"{'-':>8}" if table.games[i, j] == 0 else f"{table.score[i, j]:>8.2f}" for j in order)
-        lines.append(f"{table.names[i]:{width}}{cells}{field[table.names[i]]:>8.2f}{ratings[table.names[i]]:>8.0f}")
+    for label, i in zip(labels, order):
+        cells = "".join(f"{'-':>7}" if table.games[i, j] == 0 else f"{table.score[i, j]:>7.2f}" for j in order)
+        lines.append(f"{label:{width}}{cells}{field[table.names[i]]:>8.2f}{ratings[table.names[i]]:>8.0f}")
     return "\n".join(lines)
+
+
+def row_labels(names: list[str], order: list[int]) -> list[str]:
+    """"1 name", "2 name", ... in ``order``: the columns are headed by these numbers (as in a chess
+    cross-table), so that long names that start alike stay told apart."""
+    return [f"{k} {names[i]}" for k, i in enumerate(order, start=1)]
 
 
 def table_png(table: CrossPlay, path: Path, title: str = "Cross-play: row's score against column") -> None:
@@ -134,18 +140,20 @@ def table_png(table: CrossPlay, path: Path, title: str = "Cross-play: row's scor
     pygame.font.init()
     ratings = table.ratings()
     order = sorted(range(len(table.names)), key=lambda i: -ratings[table.names[i]])
-    n, cell, left, top = len(order), 64, 170, 90
+    font, small = pygame.font.Font(None, 26), pygame.font.Font(None, 20)
+    labels = [small.render(label, True, (210, 210, 220)) for label in row_labels(table.names, order)]
+    n, cell, top = len(order), 64, 90
+    left = max(170, 24 + max(label.get_width() for label in labels))
     out = pygame.Surface((left + cell * n + 90, top + cell * n + 20))
     out.fill((18, 18, 28))
-    font, small = pygame.font.Font(None, 26), pygame.font.Font(None, 20)
     out.blit(font.render(title, True, (235, 235, 245)), (12, 10))
-    for col, j in enumerate(order):
-        label = small.render(table.names[j][:9], True, (210, 210, 220))
-        out.blit(label, (left + col * cell + (cell - label.get_width()) // 2, top - 24))
+    for col in range(n):
+        number = small.render(str(col + 1), True, (210, 210, 220))
+        out.blit(number, (left + col * cell + (cell - number.get_width()) // 2, top - 24))
     out.blit(small.render("Elo", True, (210, 210, 220)), (left + cell * n + 24, top - 24))
     for row, i in enumerate(order):
         y = top + row * cell
-        out.blit(small.render(table.names[i][:20], True, (210, 210, 220)), (12, y + cell // 2 - 7))
+        out.blit(labels[row], (12, y + cell // 2 - 7))
         for col, j in enumerate(order):
             x = left + col * cell
             if table.games[i, j] == 0:  # itself, or a pair that did not play

@@ -75,3 +75,18 @@ def test_cross_play_plays_only_the_pairs_asked_for():
                         plays=lambda a, b: "aimbot" in (a, b))
     assert result.games[0, 1] == 0 and result.games[0, 2] == 2 and result.games[1, 2] == 2
     assert CrossPlay.as_dict(result)["score"][0][1] is None
+
+
+def test_the_table_tells_apart_names_that_start_alike(tmp_path):
+    from benchmarks.league import format_table, table_png
+
+    names = ["champion-2026-11", "champion-2026-12", "random"]
+    s, g = table({("champion-2026-11", "champion-2026-12"): 0.25, ("champion-2026-11", "random"): 1.0,
+                  ("champion-2026-12", "random"): 1.0}, names)
+    text = format_table(CrossPlay(names, s, g)).splitlines()
+    assert [line.split()[:2] for line in text[1:]] == [["1", "champion-2026-12"], ["2", "champion-2026-11"],
+                                                      ["3", "random"]]
+    assert text[0].split() == ["1", "2", "3", "field", "Elo"]
+    assert text[1].split()[2:5] == ["-", "0.75", "1.00"]  # the row of the best, against 1, 2, 3
+    table_png(CrossPlay(names, s, g), tmp_path / "t.png")
+    assert (tmp_path / "t.png").stat().st_size > 0
