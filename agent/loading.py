@@ -13,11 +13,12 @@ from typing import Any
 
 from agent import saves
 from agent.policy import ActorCritic, NetworkConfig, count_weights, parameter_count
-from game.env import BOT_NAMES, ObservationConfig
+from game.env import BOT_NAMES, ObservationConfig, saved_observation
 
 RESERVED_NAMES = frozenset(BOT_NAMES) | {"human"}  # controller names that would hide an agent
 MAX_SETTING = 4096  # no count or size in a network or observation setting is larger
 MAX_OBSERVATION_VALUES = 2**22  # pixels in one stacked observation (4 MiB)
+MAY_BE_ZERO = frozenset({"margin"})  # counts where 0 means "none"; every other count or size is > 0
 
 
 def check_reserved(name: str) -> None:
@@ -34,7 +35,7 @@ def load_policy(path: Path) -> tuple[ActorCritic, ObservationConfig, dict]:
     """
     params, meta = saves.load_agent(path)
     network = _settings(path, NetworkConfig, meta["network"], "network")
-    observation = _settings(path, ObservationConfig, meta["observation"], "observation")
+    observation = _settings(path, ObservationConfig, saved_observation(meta["observation"]), "observation")
     channels, height, width = observation.shape
     if channels * height * width > MAX_OBSERVATION_VALUES:
         raise saves.SaveError(f"{path} asks for observations too large to play ({channels} x {height} x {width})")
@@ -56,7 +57,7 @@ def _settings(path: Path, kind: type, values: dict, what: str):
     for key, value in values.items():
         if key not in defaults:
             raise saves.SaveError(f"{path} has a {what} setting this version does not know ({key!r})")
-        if not _same_kind(value, defaults[key]):
+        if not _same_kind(value, 0 if key in MAY_BE_ZERO else defaults[key]):
             raise saves.SaveError(f"{path} has an invalid {what} setting ({key} = {value!r})")
     try:
         return kind(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
@@ -69,7 +70,7 @@ def _same_kind(value: Any, default: Any) -> bool:
     if isinstance(default, bool) or isinstance(value, bool):
         return isinstance(value, bool) and isinstance(default, bool)
     if isinstance(default, int):
-        return isinstance(value, int) and (0 if default == 0 else 1) <= value <= MAX_SETTING  # sizes > 0
+        return isinstance(value, int) and min(default, 1) <= value <= MAX_SETTING  # sizes > 0
     if isinstance(default, float):
         return isinstance(value, (int, float)) and 0 <= value <= 1e6
     if isinstance(default, tuple):

@@ -47,7 +47,7 @@ from agent.nn.blas import blas_thread_limit
 from agent.policy import ActorCritic, NetworkConfig
 from agent.ppo import GradientReducer, PPOConfig, Rollout, RolloutBuffer, ppo_update
 from agent.settings import setting
-from game.env import BOT_NAMES, BatchDuelEnv, ObservationConfig, Rules, derive_seed, make_bot
+from game.env import BOT_NAMES, BatchDuelEnv, ObservationConfig, Rules, derive_seed, make_bot, saved_observation
 
 EVAL_SEED = 20261126  # evaluations always use the same matches, so they compare across time
 EVAL_OPPONENTS = ("random", "aimbot")
@@ -470,7 +470,7 @@ class Trainer:
     def restore(cls, state: dict, arrays: dict[str, np.ndarray], reduce: GradientReducer | None = None) -> Trainer:
         """A trainer continuing exactly where :meth:`state` was taken."""
         config = TrainConfig(**state["config"])
-        observation = ObservationConfig(**state["observation"])
+        observation = ObservationConfig(**saved_observation(state["observation"]))
         network = NetworkConfig.from_dict(state["network"])
         trainer = cls(config, observation, network, reduce=reduce)
         trainer.policy.set_params({k[6:]: v for k, v in arrays.items() if k.startswith("param/")})

@@ -47,7 +47,7 @@ from agent.league import League
 from agent.policy import ActorCritic, NetworkConfig, count_weights
 from agent.trainer import (TrainConfig, Trainer, TrainingDiverged, check_finite, evaluation, evaluation_due,
                            evaluation_part, summarize_evaluation)
-from game.env import ObservationConfig, Rules, derive_seed
+from game.env import ObservationConfig, Rules, derive_seed, saved_observation
 
 MAX_DEFAULT_WORKERS = 8
 STAT_SLOTS = 16  # room after the gradients for a minibatch step's loss statistics
@@ -401,7 +401,7 @@ class WorkerPool:
     def restore(cls, state: dict, arrays: dict[str, np.ndarray]) -> WorkerPool:
         """A pool continuing exactly where :meth:`state` was taken (same number of workers)."""
         config = TrainConfig(**state["config"])
-        pool = cls(config, ObservationConfig(**state["observation"]), NetworkConfig.from_dict(state["network"]),
+        pool = cls(config, ObservationConfig(**saved_observation(state["observation"])), NetworkConfig.from_dict(state["network"]),
                    count=state["workers"])
         pool.policy.set_params({k[6:]: v for k, v in arrays.items() if k.startswith("param/")})
         pool.update, pool.global_step = state["update"], state["global_step"]

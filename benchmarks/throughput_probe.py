@@ -1,12 +1,13 @@
 """One training throughput measurement, run by ``bench train --compare`` inside any revision.
 
-Run as ``python -c "$(cat throughput_probe.py)" SECONDS WORKERS`` with that revision's tree
+Run as ``python -c "$(cat throughput_probe.py)" SECONDS WORKERS [MARGIN]`` with that revision's tree
 first on ``PYTHONPATH`` (``-c``, so this folder's modules never shadow the revision's packages).
 It uses only what every revision since the two-process trainer has (``TrainConfig``,
 ``Trainer`` or ``agent.workers.make_trainer``, ``train_one_update``), trains with the default
-settings (evaluations off) for SECONDS after a first update, and prints one JSON line: samples,
+settings (evaluations off; MARGIN, when given, sets the frame margin, which revisions before
+2026-12-01 do not have) for SECONDS after a first update, and prints one JSON line: samples,
 wall seconds, and CPU seconds of the process and its children (read from /proc), so
-CPU / wall says how many cores were busy.
+CPU / wall says how many cores were busy, and the shape of the observations.
 """
 
 import json
@@ -56,8 +57,9 @@ if __name__ == "__main__":
         from agent.workers import make_trainer
     except ImportError:  # a revision from before the workers
         from agent.trainer import Trainer as make_trainer
-    trainer = make_trainer(config, ObservationConfig())
+    observation = ObservationConfig(margin=int(sys.argv[3])) if len(sys.argv) > 3 else ObservationConfig()
+    trainer = make_trainer(config, observation)
     try:
-        print(json.dumps(measure(trainer, seconds)))
+        print(json.dumps({**measure(trainer, seconds), "shape": list(observation.shape)}))
     finally:
         trainer.close()

@@ -75,10 +75,12 @@ def _cumulative_from(stats: dict, suffix: str, name: str, caller: tuple) -> floa
     return total
 
 
-def run_train_bench(seconds: float = 60.0, updates: int = 4, seed: int = 1, acting: bool = True) -> dict:
-    """Measure the default training's throughput for ``seconds``, then profile ``updates`` inline updates."""
+def run_train_bench(seconds: float = 60.0, updates: int = 4, seed: int = 1, acting: bool = True,
+                    margin: int | None = None) -> dict:
+    """Measure the default training's throughput for ``seconds``, then profile ``updates`` inline
+    updates (``margin``: another frame margin than the default)."""
     config = TrainConfig(seed=seed, eval_every=0)
-    observation = ObservationConfig()
+    observation = ObservationConfig() if margin is None else ObservationConfig(margin=margin)
 
     trainer = make_trainer(config, observation)
     try:
@@ -109,6 +111,7 @@ def run_train_bench(seconds: float = 60.0, updates: int = 4, seed: int = 1, acti
     return {
         "benchmark": "train",
         "seconds": seconds,
+        "frame_margin": observation.margin,
         "samples_per_s": measured["samples"] / measured["wall_s"],
         "cores_busy": measured["cpu_s"] / measured["wall_s"],
         "workers": measured["workers"],
@@ -127,7 +130,8 @@ def run_train_bench(seconds: float = 60.0, updates: int = 4, seed: int = 1, acti
 def format_train_bench(result: dict) -> str:
     profile = result["profile"]
     lines = [
-        f"training throughput, default settings ({result['workers']} worker process(es)): "
+        f"training throughput, default settings (frame margin {result['frame_margin']}, "
+        f"{result['workers']} worker process(es)): "
         f"{result['samples_per_s']:,.0f} samples/s, {result['cores_busy']:.2f} cores busy (CPU time / wall time)",
         f"profile: {profile['updates']} updates, {profile['samples']:,} samples, inline in one process under cProfile "
         f"({profile['samples_per_s_one_core_profiled']:,.0f} samples/s)",
@@ -148,9 +152,10 @@ class CompareError(Exception):
     """The revision to compare with cannot be checked out or measured (one sentence)."""
 
 
-def _probe(tree: Path, seconds: float, workers: int) -> dict:
+def _probe(tree: Path, seconds: float, workers: int, margin: int | None = None) -> dict:
     env = dict(os.environ, PYTHONPATH=str(tree))
-    done = subprocess.run([sys.executable, "-c", PROBE.read_text(), str(seconds), str(workers)], cwd=tree, env=env,
+    extra = [] if margin is None else [str(margin)]
+    done = subprocess.run([sys.executable, "-c", PROBE.read_text(), str(seconds), str(workers), *extra], cwd=tree, env=env,
                           capture_output=True, text=True, timeout=seconds * 4 + 300)
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
     if done.returncode != 0 or not lines:
@@ -162,10 +167,12 @@ def _probe(tree: Path, seconds: float, workers: int) -> dict:
     return result
 
 
-def compare_revisions(revision: str, seconds: float = 30.0, rounds: int = 3, workers: int = 0) -> dict:
+def compare_revisions(revision: str, seconds: float = 30.0, rounds: int = 3, workers: int = 0,
+                      margin: int | None = None) -> dict:
     """Training throughput of this tree and of git ``revision`` (checked out in a temporary
     worktree), interleaved: ``rounds`` times one run of each, ``seconds`` each, in turns, so the
-    machine's load hits both alike. Medians, and the ratio of the medians."""
+    machine's load hits both alike. Medians, and the ratio of the medians. ``margin`` sets this
+    tree's frame margin (0: the frames of revisions from before the margin)."""
     with tempfile.TemporaryDirectory(prefix="bench-train-") as folder:
         tree = Path(folder) / "tree"
         added = subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), revision],
@@ -175,7 +182,7 @@ def compare_revisions(revision: str, seconds: float = 30.0, rounds: int = 3, wor
         try:
             runs: dict[str, list[dict]] = {"this tree": [], revision: []}
             for _ in range(rounds):
-                runs["this tree"].append(_probe(ROOT, seconds, workers))
+                runs["this tree"].append(_probe(ROOT, seconds, workers, margin))
                 runs[revision].append(_probe(tree, seconds, 0))
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], capture_output=True)
@@ -189,12 +196,12 @@ def compare_revisions(revision: str, seconds: float = 30.0, rounds: int = 3, wor
         }
     ratio = summary["this tree"]["samples_per_s"] / summary[revision]["samples_per_s"]
     return {"benchmark": "train-compare", "revision": revision, "seconds": seconds, "rounds": rounds,
-            "results": summary, "ratio": ratio}
+            "frame_margin": ObservationConfig().margin if margin is None else margin, "results": summary, "ratio": ratio}
 
 
 def format_comparison(result: dict) -> str:
-    lines = [f"training throughput, default settings, {result['rounds']} interleaved runs of "
-             f"{result['seconds']:g} s each (medians):"]
+    lines = [f"training throughput, default settings (this tree's frame margin {result['frame_margin']}), "
+             f"{result['rounds']} interleaved runs of {result['seconds']:g} s each (medians):"]
     for name, row in result["results"].items():
         lines.append(f"  {name:<12} {row['samples_per_s']:7,.0f} samples/s   cores busy {row['cores_busy']:.2f}   "
                      f"workers {row['workers']}   runs {row['runs']}")

@@ -94,9 +94,11 @@ def bench_adapt(agent_name: str, opponent: str, matches: int, seed: int, as_json
               help="With --compare: runs of each, in turns.")
 @click.option("--workers", type=click.IntRange(0, 64), default=0, show_default=True,
               help="With --compare: this tree's worker processes (0: the default, one per core).")
+@click.option("--frame-margin", "margin", type=click.IntRange(0, 16), default=None,
+              help="This tree's frame margin, if not the default (4: the frames an agent needs to see the whole arena).")
 @json_option(JSON_HELP)
 def bench_train(seconds: float, updates: int, revision: str | None, rounds: int, workers: int,
-                as_json: bool) -> None:
+                margin: int | None, as_json: bool) -> None:
     """Training throughput (samples per second, learning included) and a profile of where the time goes.
 
     With --compare REV: the throughput of this tree and of revision REV (a temporary git
@@ -106,12 +108,12 @@ def bench_train(seconds: float, updates: int, revision: str | None, rounds: int,
 
     if revision is not None:
         try:
-            result = compare_revisions(revision, seconds, rounds, workers)
+            result = compare_revisions(revision, seconds, rounds, workers, margin)
         except CompareError as error:
             raise click.ClickException(str(error)) from None
         click.echo(json.dumps(result) if as_json else format_comparison(result))
         return
-    result = run_train_bench(seconds, updates)
+    result = run_train_bench(seconds, updates, margin=margin)
     click.echo(json.dumps(result) if as_json else format_train_bench(result))
 
 

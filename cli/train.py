@@ -40,8 +40,8 @@ _RUN_OPTIONS = [
                  help="Height of the agent's frames in pixels (the width is twice that)."),
     click.option("--frame-margin", type=click.IntRange(min=0, max=16), default=None,
                  help="Black pixels added below and right of the agent's frames, so that its network "
-                      "sees the arena's last rows and columns (4 for the default frames; with --from "
-                      "the parent's network is widened to it; default 0)."),
+                      "sees the arena's last rows and columns (4 for the default frames) [default: 0; with "
+                      "--from: the parent's, and a larger one widens the parent's network]."),
     click.option("--checkpoint-minutes", type=FiniteFloatRange(min=0, max=MAX_MINUTES), default=5.0, show_default=True,
                  help="Save a checkpoint this often (minutes)."),
     saves_option,

@@ -55,7 +55,8 @@ class ObservationConfig:
     # Black pixels added below and to the right of every view. The default network's windows
     # (8x8 stride 4, then 4x4 stride 2) reach only the first 44 rows and 92 columns of a 48 x 96
     # frame: without a margin it never sees the last 50 arena px along the bottom wall and the
-    # far side wall. A margin of 4 lets them reach every pixel of the arena.
+    # far side wall. A margin of 4 lets them reach every pixel of the arena (not the default:
+    # see docs/learning-log.md). Files saved before the margin existed have none (saved_observation).
     margin: int = 0
 
     def __post_init__(self) -> None:
@@ -76,6 +77,16 @@ class ObservationConfig:
         """(K * views, H + margin, W + margin) of one player's observation: frames oldest first,
         views within a frame."""
         return (self.frames * self.views, self.height + self.margin, self.width + self.margin)
+
+
+# What files saved before a setting existed meant by leaving it out: their frames had no margin.
+BEFORE_SETTINGS = {"margin": 0}
+
+
+def saved_observation(values: dict) -> dict:
+    """The observation settings written in an agent file or a checkpoint, with the ones older
+    files lack filled in as those files were drawn (not with today's defaults)."""
+    return {**BEFORE_SETTINGS, **values}
 
 
 # gray levels, see the module docstring

@@ -60,7 +60,7 @@ from game.env.rewards import RewardConfig, Tally, aim_error, tally
 from game.env.single import SingleAgentEnv
 from game.env.spaces import Box, Discrete
 from game.match import MatchSeries
-from game.observation import ObservationConfig
+from game.observation import ObservationConfig, saved_observation
 from game.rules import Rules
 from game.seeding import derive_seed
 from game.world import World
@@ -70,5 +70,5 @@ __all__ = [
     "ACTION_NAMES", "AGENTS", "BOT_NAMES", "BatchDuelEnv", "BatchStep", "Box", "Discrete", "DuelEnv", "Match",
     "NUM_ACTIONS", "ObservationConfig", "PlayerEyes", "RewardConfig", "Rules", "SingleAgentEnv",
     "Tally", "World", "aim_error", "as_opponent", "decode", "derive_seed", "encode", "make_bot", "match_info",
-    "tally",
+    "saved_observation", "tally",
 ]

@@ -33,7 +33,7 @@ TRAIN = {
                    aim_shaping=0.3, dodge_shaping=0.0, asteroid_reward=0.2, match_time_limit_s=3.0, workers=1,
                    snapshot_every=1, max_snapshots=2, league_bots="idle,random,rookie,aimbot",
                    learner_process=False, eval_every=0, eval_matches=20),
-    "observation": dict(width=64, height=32, frames=2),
+    "observation": dict(width=64, height=32, frames=2, margin=0),
     "network": dict(channels=(4, 8), kernel_sizes=(4, 3), strides=(2, 2), hidden=16),
     "updates": 2,
 }
