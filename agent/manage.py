@@ -190,9 +190,10 @@ def format_details(info: dict[str, Any]) -> str:
     league = [row for row in info.get("league", []) if isinstance(row, dict)] if isinstance(
         info.get("league"), list) else []
     if league:
-        add("  league       " + f"{'member':<16}{'kind':<10}{'Elo':>7}{'games':>7}{'learner score':>15}")
+        width = max(16, *(len(str(row.get("name", "?"))) + 2 for row in league))  # saved agents' long names
+        add("  league       " + f"{'member':<{width}}{'kind':<10}{'Elo':>7}{'games':>7}{'learner score':>15}")
         for row in league:
-            add("               " + f"{str(row.get('name', '?')):<16}{str(row.get('kind', '?')):<10}"
+            add("               " + f"{str(row.get('name', '?')):<{width}}{str(row.get('kind', '?')):<10}"
                 f"{_or_dash(_number(row.get('rating')), '{:.0f}'):>7}{_or_dash(_number(row.get('games')), '{:.0f}'):>7}"
                 f"{_or_dash(_number(row.get('learner_score')), '{:.2f}'):>15}")
     config = _dict(training.get("config"))

@@ -58,6 +58,15 @@ def test_show_tells_the_architecture_training_ratings_league_and_files(cli, make
     assert info["parameters"] == 3671 and info["files"] == {"agent.npz": info["files"]["agent.npz"]}
 
 
+def test_show_keeps_the_league_columns_apart_for_long_names(cli, make_agent):
+    league = [{"name": "exploit-champion-2026-11", "kind": "agent", "rating": 964.0, "games": 105, "learner_score": 0.79},
+              {"name": "aimbot", "kind": "bot", "rating": 939.0, "games": 143, "learner_score": 0.82}]
+    make_agent("shown", league=league)
+    rows = [line.split() for line in cli("show", "shown").output.splitlines() if "agent " in line or " bot " in line]
+    assert ["exploit-champion-2026-11", "agent", "964", "105", "0.79"] in rows
+    assert ["aimbot", "bot", "939", "143", "0.82"] in rows
+
+
 def test_rename_moves_the_agent_and_refuses_taken_or_reserved_names(cli, make_agent, tmp_path):
     make_agent("old", seed=3)
     make_agent("other")
