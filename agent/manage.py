@@ -209,8 +209,10 @@ def _network_text(network: dict) -> str:
 
 
 def _observation_text(obs: dict) -> str:
-    parts = [f"{obs.get('width', '?')}x{obs.get('height', '?')} gray", f"{obs.get('frames', '?')} frames",
-             f"action repeat {obs.get('action_repeat', '?')}"]
+    size = f"{obs.get('width', '?')}x{obs.get('height', '?')} gray"
+    if obs.get("margin"):  # black pixels below and right, so the network reads the whole arena
+        size += f" + a margin of {obs['margin']}"
+    parts = [size, f"{obs.get('frames', '?')} frames", f"action repeat {obs.get('action_repeat', '?')}"]
     if obs.get("ego_view"):
         parts.append(f"ego view {obs.get('ego_span_px', '?')} px across")
     parts.append(f"ship scale {obs.get('ship_scale', '?')}, sight line {obs.get('sight_px', '?')} px")

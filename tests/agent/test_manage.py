@@ -1,6 +1,7 @@
 """``python main.py agents ...``: list, show, rename, delete, export, import, report; and the menu's list."""
 
 import json
+from dataclasses import asdict
 
 import numpy as np
 import pygame
@@ -56,6 +57,14 @@ def test_show_tells_the_architecture_training_ratings_league_and_files(cli, make
         assert expected in output, expected
     info = json.loads(cli("show", "shown", "--json").output)
     assert info["parameters"] == 3671 and info["files"] == {"agent.npz": info["files"]["agent.npz"]}
+
+
+def test_show_tells_the_frame_margin_of_an_agent_that_has_one():
+    from agent.manage import _observation_text
+    from game.env import ObservationConfig
+
+    assert _observation_text(asdict(ObservationConfig(margin=4))).startswith("96x48 gray + a margin of 4, 2 frames")
+    assert _observation_text(asdict(ObservationConfig())).startswith("96x48 gray, 2 frames")
 
 
 def test_show_keeps_the_league_columns_apart_for_long_names(cli, make_agent):
