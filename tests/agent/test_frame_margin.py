@@ -102,7 +102,7 @@ def without_margin_keys(value):
 
 
 def test_agents_and_checkpoints_saved_before_the_margin_existed_keep_their_frames(tmp_path):
-    shipped, seen, meta = load_policy(saves.project_saves_dir() / "champion" / saves.AGENT_FILE)
+    shipped, seen, meta = load_policy(saves.project_saves_dir() / "champion-2026-11" / saves.AGENT_FILE)
     assert "margin" not in meta["observation"]  # saved in 2026-11, before the margin
     assert seen.margin == 0 and shipped.obs_shape == (4, 48, 96)
 

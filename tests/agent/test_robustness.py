@@ -112,21 +112,24 @@ def test_a_run_from_a_parent_counts_the_whole_lineage(tmp_path, make_agent):
 
 
 def test_the_champions_card_counts_its_parents_training_everywhere(tmp_path):
+    # its own run: 4,951,040 samples in 3,872.8 s; its parents' (robust3, robust2, robust,
+    # champion-2026-11, bench60): 18,255,360 samples in 14,487.3 s
     folder = tmp_path / "saves"
     shutil.copytree(ROOT / "saves" / "champion", folder / "champion")
     runner = CliRunner()
     table = runner.invoke(main.cli, ["agents", "list", "--saves", str(folder)]).output
-    assert table.splitlines()[1].split()[:4] == ["champion", "1172", "9,088,000", "2.00"]
+    assert table.splitlines()[1].split()[:4] == ["champion", "1181", "23,206,400", "5.10"]
     assert manage.LINEAGE_NOTE in table
     shown = runner.invoke(main.cli, ["agents", "show", "champion", "--saves", str(folder)]).output
-    assert "1.00 hours (1,262 samples/s) in this run" in shown
-    assert "in all       9,088,000 samples, 2.00 hours, counting the training of bench60" in shown
+    assert "1.08 hours (1,278 samples/s) in this run" in shown
+    assert ("in all       23,206,400 samples, 5.10 hours, counting the training of its parents (robust3, robust2, "
+            "robust, champion-2026-11, bench60, nearest first)") in shown
     title, _ = manage.training_curves("champion", folder)
-    assert title.startswith("champion: 9,088,000 samples in 2.00 hours in all (4,538,880 in 1.00 h in this run)")
+    assert title.startswith("champion: 23,206,400 samples in 5.10 hours in all (4,951,040 in 1.08 h in this run)")
     (menu,) = [s.detail() for s in manage.list_summaries(folder)]  # what the menu shows
-    assert menu == "Elo 1172 · 2.00 h · 9.1M samples in all · 2026-11-26 · 80% vs aimbot"
+    assert menu == "Elo 1181 · 5.10 h · 23.2M samples in all · 2026-12-01 · 80% vs aimbot"
     listed = json.loads(runner.invoke(main.cli, ["agents", "list", "--json", "--saves", str(folder)]).output)
-    assert (listed[0]["steps"], listed[0]["total_steps"]) == (4_538_880, 9_088_000)
+    assert (listed[0]["steps"], listed[0]["total_steps"]) == (4_951_040, 23_206_400)
 
 
 # ----------------------------------------------------------------------------------------
@@ -185,8 +188,9 @@ def test_the_project_ships_the_champion_and_the_ladder():
 
     ladder = {level["name"] for level in json.loads((ROOT / "saves" / "ladder.json").read_text())["levels"]}
     assert "champion" in ladder and len(ladder) >= 4
-    assert saves.shipped_names(ROOT / "saves") == ladder  # every level ships, and is kept
-    for name in ladder:
+    shipped = saves.shipped_names(ROOT / "saves")
+    assert shipped == ladder | {"champion-2026-11"}  # every level ships, and so does the champion it replaced
+    for name in shipped:
         assert (ROOT / "saves" / name / saves.AGENT_FILE).exists()
     assert saves.is_shipped(ROOT / "saves" / "champion") and not saves.is_shipped(ROOT / "saves" / "other")
 
