@@ -95,7 +95,7 @@ def bench_adapt(agent_name: str, opponent: str, matches: int, seed: int, as_json
 @click.option("--workers", type=click.IntRange(0, 64), default=0, show_default=True,
               help="With --compare: this tree's worker processes (0: the default, one per core).")
 @click.option("--frame-margin", "margin", type=click.IntRange(0, 16), default=None,
-              help="This tree's frame margin, if not the default (4: the frames an agent needs to see the whole arena).")
+              help="This tree's frame margin, if not the default 4 (0: the arena only).")
 @json_option(JSON_HELP)
 def bench_train(seconds: float, updates: int, revision: str | None, rounds: int, workers: int,
                 margin: int | None, as_json: bool) -> None:

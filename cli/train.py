@@ -37,11 +37,12 @@ _RUN_OPTIONS = [
     click.option("--action-repeat", type=click.IntRange(min=1, max=8), default=None,
                  help="Ticks each decision is held."),
     click.option("--frame-height", type=click.IntRange(min=16, max=300), default=None,
-                 help="Height of the agent's frames in pixels (the width is twice that)."),
+                 help="Height of the arena in the agent's frames, in pixels (the width is twice that; "
+                      "the frame margin comes on top) [default: 44]."),
     click.option("--frame-margin", type=click.IntRange(min=0, max=16), default=None,
                  help="Black pixels added below and right of the agent's frames, so that its network "
-                      "sees the arena's last rows and columns (4 for the default frames) [default: 0; with "
-                      "--from: the parent's, and a larger one widens the parent's network]."),
+                      "sees the arena's last rows and columns [default: 4; with --from: the parent's, and a "
+                      "larger one widens the parent's network]."),
     click.option("--checkpoint-minutes", type=FiniteFloatRange(min=0, max=MAX_MINUTES), default=5.0, show_default=True,
                  help="Save a checkpoint this often (minutes)."),
     saves_option,

@@ -43,8 +43,14 @@ from game.world import World
 class ObservationConfig:
     """How observations are drawn and stacked. The defaults are the ones the agent learns with."""
 
-    width: int = 96  # px; the frame keeps the arena's 2:1 aspect (12.5 arena px per pixel)
-    height: int = 48
+    # The arena is drawn width x height (its 2:1 aspect kept: 13.6 arena px per pixel), and
+    # ``margin`` black pixels are added below and to the right: 92 x 48 frames by default. The
+    # default network's windows (8x8 stride 4, then 4x4 stride 2) read the first 44 rows and 92
+    # columns of such a frame, i.e. every pixel of the arena. (Agents saved before 2026-12-02 see
+    # 96 x 48 with no margin, and never see the last 50 arena px along the bottom and far walls;
+    # see docs/learning-log.md. Files saved before the margin existed have none: saved_observation.)
+    width: int = 88  # px
+    height: int = 44
     frames: int = 2  # the last K frames are stacked, oldest first
     action_repeat: int = 2  # ticks each decision is held (60 ticks/s -> 30 decisions/s)
     ship_scale: float = 1.6  # ships are drawn this many times their collision radius
@@ -52,12 +58,7 @@ class ObservationConfig:
     mirror_player2: bool = True  # player 2 sees the arena mirrored left to right
     ego_view: bool = True  # add a view turned with the own ship (centre, nose to the right)
     ego_span_px: float = 1600.0  # arena px across the ego view's width
-    # Black pixels added below and to the right of every view. The default network's windows
-    # (8x8 stride 4, then 4x4 stride 2) reach only the first 44 rows and 92 columns of a 48 x 96
-    # frame: without a margin it never sees the last 50 arena px along the bottom wall and the
-    # far side wall. A margin of 4 lets them reach every pixel of the arena (not the default:
-    # see docs/learning-log.md). Files saved before the margin existed have none (saved_observation).
-    margin: int = 0
+    margin: int = 4
 
     def __post_init__(self) -> None:
         if self.width != 2 * self.height:

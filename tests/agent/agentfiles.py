@@ -7,7 +7,7 @@ import numpy as np
 from agent.policy import ActorCritic, NetworkConfig
 from game.env import ObservationConfig
 
-TINY_OBS = ObservationConfig(width=32, height=16, frames=2, ego_view=False)
+TINY_OBS = ObservationConfig(width=32, height=16, frames=2, ego_view=False, margin=0)
 TINY_NET = NetworkConfig(channels=(4,), kernel_sizes=(4,), strides=(2,), hidden=8)
 
 

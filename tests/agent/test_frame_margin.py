@@ -9,13 +9,14 @@ import pytest
 
 from agent import saves
 from agent.loading import load_policy
-from agent.policy import ActorCritic, NetworkConfig, widen_params
+from agent.policy import ActorCritic, NetworkConfig, parameter_count, widen_params
 from agent.session import TrainingSession
 from agent.trainer import TrainConfig
 from game.env import BatchDuelEnv, ObservationConfig
 
-NO_MARGIN = ObservationConfig()  # the default
-WITH_MARGIN = replace(NO_MARGIN, margin=4)  # the margin the default frames need
+NO_MARGIN = ObservationConfig(width=96, height=48, margin=0)  # the default until 2026-12-02
+WITH_MARGIN = replace(NO_MARGIN, margin=4)  # the margin these frames need
+DEFAULT = ObservationConfig()  # the arena drawn 88 x 44 into frames of 92 x 48
 
 
 def frames(observation: ObservationConfig, count: int = 3, steps: int = 30) -> np.ndarray:
@@ -44,6 +45,16 @@ def test_without_a_margin_the_network_is_blind_to_the_last_four_rows_and_columns
     x4 = frames(WITH_MARGIN)
     assert outputs_change(seeing, x4, slice(44, 48), slice(0, 96)) > 1e-3
     assert outputs_change(seeing, x4, slice(0, 48), slice(92, 96)) > 1e-3
+
+
+def test_the_default_network_sees_every_pixel_of_the_default_frames_arena_with_the_old_weights_count():
+    assert DEFAULT.shape == (4, 48, 92)
+    assert parameter_count(DEFAULT.shape, NetworkConfig()) == parameter_count(NO_MARGIN.shape, NetworkConfig())
+    policy = ActorCritic(DEFAULT.shape, rng=np.random.default_rng(1), threads=1)
+    x = frames(DEFAULT)
+    assert outputs_change(policy, x, slice(40, 44), slice(0, 88)) > 1e-3  # the bottom 55 arena px
+    assert outputs_change(policy, x, slice(0, 44), slice(84, 88)) > 1e-3  # the far side's 55 px
+    assert outputs_change(policy, x, slice(44, 48), slice(0, 92)) < 1e-5  # the margin is only black
 
 
 def test_the_margin_adds_black_pixels_and_leaves_the_arena_as_drawn():

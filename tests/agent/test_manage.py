@@ -63,8 +63,8 @@ def test_show_tells_the_frame_margin_of_an_agent_that_has_one():
     from agent.manage import _observation_text
     from game.env import ObservationConfig
 
-    assert _observation_text(asdict(ObservationConfig(margin=4))).startswith("96x48 gray + a margin of 4, 2 frames")
-    assert _observation_text(asdict(ObservationConfig())).startswith("96x48 gray, 2 frames")
+    assert _observation_text(asdict(ObservationConfig())).startswith("88x44 gray + a margin of 4, 2 frames")
+    assert _observation_text(asdict(ObservationConfig(width=96, height=48, margin=0))).startswith("96x48 gray, 2 frames")
 
 
 def test_show_keeps_the_league_columns_apart_for_long_names(cli, make_agent):

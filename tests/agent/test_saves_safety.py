@@ -306,7 +306,7 @@ def test_killing_a_writer_mid_save_leaves_a_whole_file(tmp_path):
 # ----------------------------------------------------------------------------------------
 # settings: other networks load as saved; unknown or missing settings are refused with the reason
 def test_an_agent_with_other_settings_loads_with_them(cli, tmp_path):
-    obs = ObservationConfig(width=48, height=24, frames=3, action_repeat=2, ego_view=True, sight_px=0.0)
+    obs = ObservationConfig(width=48, height=24, frames=3, action_repeat=2, ego_view=True, sight_px=0.0, margin=0)
     net = NetworkConfig(channels=(3, 5), kernel_sizes=(5, 3), strides=(3, 1), hidden=6)
     params = tiny_params(seed=4, obs=obs, net=net)
     source = tmp_path / "odd.npz"

@@ -54,8 +54,8 @@ def test_the_probe_measures_a_revision_and_a_bad_revision_is_one_sentence(tmp_pa
     from benchmarks.train import ROOT, CompareError, _probe, compare_revisions
 
     measured = _probe(Path(ROOT), seconds=1.0, workers=1)
-    assert measured["samples"] > 0 and measured["workers"] == 1 and measured["shape"] == [4, 48, 96]
-    assert _probe(Path(ROOT), seconds=1.0, workers=1, margin=4)["shape"] == [4, 52, 100]
+    assert measured["samples"] > 0 and measured["workers"] == 1 and measured["shape"] == [4, 48, 92]
+    assert _probe(Path(ROOT), seconds=1.0, workers=1, margin=0)["shape"] == [4, 44, 88]
     assert measured["cpu_s"] > 0 and measured["samples_per_s"] == measured["samples"] / measured["wall_s"]
     with pytest.raises(CompareError, match=r"^cannot check out revision 'no-such-revision' \(.+\)$"):
         compare_revisions("no-such-revision", seconds=1.0, rounds=1)

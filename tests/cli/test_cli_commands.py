@@ -100,5 +100,6 @@ def test_train_from_an_agent_starts_a_new_one_with_its_weights_and_leaves_it_alo
 
 
 def test_frames_too_small_for_the_network_are_a_usage_error(run):
-    result = CliRunner().invoke(cli, ["train", "--name", "small", "--steps", "8", "--frame-height", "16"])
+    result = CliRunner().invoke(cli, ["train", "--name", "small", "--steps", "8", "--frame-height", "16",
+                                      "--frame-margin", "0"])
     assert result.exit_code == 2 and "Traceback" not in result.output and "Error" in result.output

@@ -75,7 +75,7 @@ def blocked(tmp_path):
      ("controller 'os:system' failed in act(world, player): TypeError",), 1),
     (("train", "--name", "x", "--steps", "8", "--num-matches", "2", "--self-play-matches", "3"),
      ("--self-play-matches must be between 0 and --num-matches, 2 (got 3)",), 2),  # ValueError from TrainConfig
-    (("train", "--name", "small", "--steps", "8", "--frame-height", "16"), (), 2),  # ValueError: frames too small
+    (("train", "--name", "small", "--steps", "8", "--frame-height", "16", "--frame-margin", "0"), (), 2),  # ValueError: frames too small
 ])
 def test_real_commands_turn_each_kind_into_one_line(args, fragments, exit_code, tmp_path):
     result = CliRunner().invoke(cli, [*args, "--saves", str(tmp_path / "saves")])

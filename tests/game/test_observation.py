@@ -26,7 +26,7 @@ def pixel_of(x: float, y: float, config: ObservationConfig = CONFIG) -> tuple[in
 
 def test_frame_is_small_gray_uint8_with_the_arena_aspect():
     frame = ObservationRenderer().draw(bare_world(), 0)[0]
-    assert frame.dtype == np.uint8 and frame.shape == (CONFIG.height, CONFIG.width)
+    assert frame.dtype == np.uint8 and frame.shape == (CONFIG.height + CONFIG.margin, CONFIG.width + CONFIG.margin)
     assert CONFIG.width == 2 * CONFIG.height
     with pytest.raises(ValueError):
         ObservationConfig(width=75, height=75)
@@ -39,7 +39,7 @@ def test_own_and_opponent_ships_are_told_apart():
         frame = renderer.draw(world, player)[0]
         own_x = 400.0 if player == 0 else 1200 - 800.0  # player 2 sees itself mirrored, on the left
         assert frame[pixel_of(own_x - 8, 300)] == obs.OWN_SHIP
-        assert frame[pixel_of(1200 - own_x - 8, 300)] == obs.OPPONENT_SHIP
+        assert frame[pixel_of(1200 - own_x + 8, 300)] == obs.OPPONENT_SHIP  # its tail: it faces left
 
 
 def test_smallest_asteroid_and_a_bullet_are_visible():

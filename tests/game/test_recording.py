@@ -18,8 +18,9 @@ ZOOM, GAP = 4, 2  # save_observation's defaults
 def read_stack(path, config: ObservationConfig) -> np.ndarray:
     """Undo observation_image: the K frames side by side, enlarged ZOOM times, GAP apart."""
     canvas = pygame.surfarray.array3d(pygame.image.load(str(path)))[:, :, 0].T
-    step = config.width * ZOOM + GAP
-    return np.stack([canvas[::ZOOM, k * step : k * step + config.width * ZOOM : ZOOM]
+    width = config.shape[2]  # of a frame: the arena's drawing and the margin
+    step = width * ZOOM + GAP
+    return np.stack([canvas[::ZOOM, k * step : k * step + width * ZOOM : ZOOM]
                      for k in range(config.shape[0])])
 
 
