@@ -401,8 +401,8 @@ class WorkerPool:
     def restore(cls, state: dict, arrays: dict[str, np.ndarray]) -> WorkerPool:
         """A pool continuing exactly where :meth:`state` was taken (same number of workers)."""
         config = TrainConfig(**state["config"])
-        pool = cls(config, ObservationConfig(**saved_observation(state["observation"])), NetworkConfig.from_dict(state["network"]),
-                   count=state["workers"])
+        observation = ObservationConfig(**saved_observation(state["observation"]))
+        pool = cls(config, observation, NetworkConfig.from_dict(state["network"]), count=state["workers"])
         pool.policy.set_params({k[6:]: v for k, v in arrays.items() if k.startswith("param/")})
         pool.update, pool.global_step = state["update"], state["global_step"]
         pool.elapsed_s, pool.matches_finished = state["elapsed_s"], state["matches_finished"]

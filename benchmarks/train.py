@@ -172,7 +172,7 @@ def compare_revisions(revision: str, seconds: float = 30.0, rounds: int = 3, wor
     """Training throughput of this tree and of git ``revision`` (checked out in a temporary
     worktree), interleaved: ``rounds`` times one run of each, ``seconds`` each, in turns, so the
     machine's load hits both alike. Medians, and the ratio of the medians. ``margin`` sets this
-    tree's frame margin (0: the frames of revisions from before the margin)."""
+    tree's frame margin instead of the default's (to measure what the margin costs)."""
     with tempfile.TemporaryDirectory(prefix="bench-train-") as folder:
         tree = Path(folder) / "tree"
         added = subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), revision],

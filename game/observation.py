@@ -46,9 +46,10 @@ class ObservationConfig:
     # The arena is drawn width x height (its 2:1 aspect kept: 13.6 arena px per pixel), and
     # ``margin`` black pixels are added below and to the right: 92 x 48 frames by default. The
     # default network's windows (8x8 stride 4, then 4x4 stride 2) read the first 44 rows and 92
-    # columns of such a frame, i.e. every pixel of the arena. (Agents saved before 2026-12-02 see
-    # 96 x 48 with no margin, and never see the last 50 arena px along the bottom and far walls;
-    # see docs/learning-log.md. Files saved before the margin existed have none: saved_observation.)
+    # columns of such a frame, i.e. every pixel of the arena. (Agents trained with the earlier
+    # defaults, 96 x 48 and no margin, never see the last 50 arena px along the bottom and far
+    # walls; see docs/learning-log.md. Files saved before the margin existed have none:
+    # saved_observation.)
     width: int = 88  # px
     height: int = 44
     frames: int = 2  # the last K frames are stacked, oldest first
@@ -80,14 +81,11 @@ class ObservationConfig:
         return (self.frames * self.views, self.height + self.margin, self.width + self.margin)
 
 
-# What files saved before a setting existed meant by leaving it out: their frames had no margin.
-BEFORE_SETTINGS = {"margin": 0}
-
-
 def saved_observation(values: dict) -> dict:
     """The observation settings written in an agent file or a checkpoint, with the ones older
-    files lack filled in as those files were drawn (not with today's defaults)."""
-    return {**BEFORE_SETTINGS, **values}
+    files lack filled in as those files were drawn (not with today's defaults): files saved
+    before the margin existed had none."""
+    return {"margin": 0, **values}
 
 
 # gray levels, see the module docstring
