@@ -52,6 +52,9 @@ from game.env import ObservationConfig, Rules, derive_seed, saved_observation
 MAX_DEFAULT_WORKERS = 8
 STAT_SLOTS = 16  # room after the gradients for a minibatch step's loss statistics
 WORKER_SEED = 7  # worker w's seed is derive_seed(run seed, WORKER_SEED, w)
+#: Seconds of an update each worker reports in a metrics row's "per_worker": playing (acting,
+#: the matches), learning, and of the learning the time spent waiting for the other workers.
+WORKER_TIMES = ("rollout_s", "act_s", "env_s", "learn_s", "wait_s")
 
 
 def available_cores() -> int:
@@ -110,6 +113,7 @@ class GradientAverager:
         self.index, self.count, self.share, self.barrier = index, count, share, barrier
         self.rows = np.frombuffer(shared, np.float32).reshape(2, count, -1)
         self.step = 0
+        self.waited_s = 0.0  # time spent at the barrier, waiting for slower workers
 
     def __call__(self, grads: dict[str, np.ndarray], stats: dict[str, float]) -> None:
         half = self.rows[self.step % 2]
@@ -121,7 +125,9 @@ class GradientAverager:
             offset += value.size
         keys = sorted(stats)
         mine[offset:offset + len(keys)] = [stats[k] * self.share for k in keys]
+        tick = time.perf_counter()
         self.barrier.wait()
+        self.waited_s += time.perf_counter() - tick
         total = half.sum(axis=0)  # row by row, in worker order: identical in every worker
         offset = 0
         for value in grads.values():
@@ -156,7 +162,9 @@ def _worker_main(conn: Connection, index: int, count: int, share: float, shared,
             return
         try:
             if message[0] == "update":
+                waited = reduce.waited_s
                 row = trainer.train_one_update(message[1])
+                row["wait_s"] = reduce.waited_s - waited
                 first = index == 0
                 snapshots = {n: net.get_params() for n, net in trainer.snapshots.items() if n not in sent} if first else {}
                 sent = set(trainer.snapshots) if first else sent
@@ -305,6 +313,9 @@ class WorkerPool:
         row["update"], row["step"] = self.update, self.global_step
         for key in ("rollout_s", "act_s", "env_s", "learn_s"):
             row[key] = max(r[key] for r in rows)  # the slowest worker sets the pace
+        # each worker's own times; wait_s: at the gradient barrier, for the slower ones
+        row["per_worker"] = [{key: r[key] for key in WORKER_TIMES} for r in rows]
+        row["wait_s"] = float(np.mean([r["wait_s"] for r in rows]))
         lengths = [r["episode_ticks"] for r in rows if r["episode_ticks"] is not None]
         row["episode_ticks"] = float(np.mean(lengths)) if lengths else None
         aims = [r["aim_error_deg"] for r in rows if r["aim_error_deg"] is not None]

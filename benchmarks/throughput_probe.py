@@ -13,6 +13,7 @@ CPU / wall says how many cores were busy, and the shape of the observations.
 import json
 import multiprocessing
 import os
+import statistics
 import sys
 import time
 
@@ -32,16 +33,26 @@ def cpu_seconds() -> float:
     return total
 
 
+TIMES = ("rollout_s", "act_s", "env_s", "learn_s", "wait_s")
+
+
 def measure(trainer, seconds: float) -> dict:
     """Train for ``seconds`` after a first update (start-up, nothing to overlap: left out):
-    samples, wall seconds, CPU seconds and the number of worker processes."""
+    samples, wall seconds, CPU seconds, the number of worker processes, and where each worker's
+    time went: the median over the updates of its seconds playing (acting, matches), learning
+    and, of the learning, waiting for the other workers (what its metrics rows say; a revision
+    without workers reports one process, and what it does not time is left out)."""
     trainer.train_one_update(0.0)
     cpu, step, start = cpu_seconds(), trainer.global_step, time.perf_counter()
+    rows = []
     while time.perf_counter() - start < seconds:
-        trainer.train_one_update(0.5)
+        rows.append(trainer.train_one_update(0.5))
     wall = time.perf_counter() - start
+    per_update = [row.get("per_worker", [row]) for row in rows]
+    per_worker = [{key: statistics.median(update[w][key] for update in per_update)
+                   for key in TIMES if key in per_update[0][w]} for w in range(len(per_update[0]))]
     return {"samples": trainer.global_step - step, "wall_s": wall, "cpu_s": cpu_seconds() - cpu,
-            "workers": getattr(trainer, "count", 1)}
+            "workers": getattr(trainer, "count", 1), "updates": len(rows), "per_worker": per_worker}
 
 
 if __name__ == "__main__":

@@ -115,6 +115,8 @@ def run_train_bench(seconds: float = 60.0, updates: int = 4, seed: int = 1, acti
         "samples_per_s": measured["samples"] / measured["wall_s"],
         "cores_busy": measured["cpu_s"] / measured["wall_s"],
         "workers": measured["workers"],
+        "updates": measured["updates"],
+        "per_worker": measured["per_worker"],
         "acting": run_act_bench(repeats=9 if acting else 1, torch=acting),
         "profile": {
             "updates": updates,
@@ -133,9 +135,15 @@ def format_train_bench(result: dict) -> str:
         f"training throughput, default settings (frame margin {result['frame_margin']}, "
         f"{result['workers']} worker process(es)): "
         f"{result['samples_per_s']:,.0f} samples/s, {result['cores_busy']:.2f} cores busy (CPU time / wall time)",
-        f"profile: {profile['updates']} updates, {profile['samples']:,} samples, inline in one process under cProfile "
-        f"({profile['samples_per_s_one_core_profiled']:,.0f} samples/s)",
+        f"each worker's update (median of {result['updates']}, wall clock, no profiler):",
     ]
+    for w, times in enumerate(result["per_worker"]):
+        total = times["rollout_s"] + times["learn_s"]
+        lines.append(f"  worker {w}: {total:.2f} s = playing {times['rollout_s']:.2f} s (acting {times['act_s']:.2f}, "
+                     f"matches {times['env_s']:.2f}) + learning {times['learn_s']:.2f} s, of which waiting for the "
+                     f"others {times.get('wait_s', 0.0):.2f} s ({100 * times.get('wait_s', 0.0) / total:.0f} %)")
+    lines.append(f"profile: {profile['updates']} updates, {profile['samples']:,} samples, inline in one process "
+                 f"under cProfile ({profile['samples_per_s_one_core_profiled']:,.0f} samples/s)")
     for label, seconds in profile["seconds"].items():
         lines.append(f"  {label:<40} {seconds:7.2f} s  {100 * profile['share'][label]:5.1f} %")
     lines.append(format_act_bench(result["acting"]))

@@ -59,3 +59,12 @@ def test_the_probe_measures_a_revision_and_a_bad_revision_is_one_sentence(tmp_pa
     assert measured["cpu_s"] > 0 and measured["samples_per_s"] == measured["samples"] / measured["wall_s"]
     with pytest.raises(CompareError, match=r"^cannot check out revision 'no-such-revision' \(.+\)$"):
         compare_revisions("no-such-revision", seconds=1.0, rounds=1)
+
+
+def test_each_worker_says_where_its_update_went(result):
+    per_worker = result["per_worker"]
+    assert len(per_worker) == result["workers"] and result["updates"] >= 1
+    for times in per_worker:
+        assert times["act_s"] + times["env_s"] <= times["rollout_s"]  # playing = acting + matches + bookkeeping
+        if result["workers"] > 1:
+            assert 0 <= times["wait_s"] <= times["learn_s"]  # the barrier wait is part of the learning
