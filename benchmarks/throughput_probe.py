@@ -33,6 +33,7 @@ def cpu_seconds() -> float:
     return total
 
 
+# agent.workers.WORKER_TIMES, written out: the probe also runs in revisions from before it
 TIMES = ("rollout_s", "act_s", "env_s", "learn_s", "wait_s")
 
 
