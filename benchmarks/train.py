@@ -138,10 +138,10 @@ def format_train_bench(result: dict) -> str:
         f"each worker's update (median of {result['updates']}, wall clock, no profiler):",
     ]
     for w, times in enumerate(result["per_worker"]):
-        total = times["rollout_s"] + times["learn_s"]
+        total, waited = times["rollout_s"] + times["learn_s"], times.get("wait_s", 0.0)  # one process: no wait
         lines.append(f"  worker {w}: {total:.2f} s = playing {times['rollout_s']:.2f} s (acting {times['act_s']:.2f}, "
                      f"matches {times['env_s']:.2f}) + learning {times['learn_s']:.2f} s, of which waiting for the "
-                     f"others {times.get('wait_s', 0.0):.2f} s ({100 * times.get('wait_s', 0.0) / total:.0f} %)")
+                     f"others {waited:.2f} s ({100 * waited / total:.0f} %)")
     lines.append(f"profile: {profile['updates']} updates, {profile['samples']:,} samples, inline in one process "
                  f"under cProfile ({profile['samples_per_s_one_core_profiled']:,.0f} samples/s)")
     for label, seconds in profile["seconds"].items():

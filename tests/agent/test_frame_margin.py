@@ -14,7 +14,7 @@ from agent.session import TrainingSession
 from agent.trainer import TrainConfig
 from game.env import BatchDuelEnv, ObservationConfig
 
-NO_MARGIN = ObservationConfig(width=96, height=48, margin=0)  # the default until 2026-12-02
+NO_MARGIN = ObservationConfig(width=96, height=48, margin=0)  # the default before 2026-12-01's
 WITH_MARGIN = replace(NO_MARGIN, margin=4)  # the margin these frames need
 DEFAULT = ObservationConfig()  # the arena drawn 88 x 44 into frames of 92 x 48
 
