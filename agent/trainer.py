@@ -45,7 +45,7 @@ from agent.league import WEIGHTINGS, League
 from agent.nn import Adam
 from agent.nn.blas import blas_thread_limit
 from agent.policy import ActorCritic, NetworkConfig
-from agent.ppo import GradientReducer, PPOConfig, Rollout, RolloutBuffer, ppo_update
+from agent.ppo import GradientReducer, PPOConfig, Rollout, RolloutBuffer, ppo_setting, ppo_update
 from agent.settings import setting
 from game.env import BOT_NAMES, BatchDuelEnv, ObservationConfig, Rules, derive_seed, make_bot, saved_observation
 
@@ -62,10 +62,15 @@ class TrainingDiverged(saves.SaveError):
 class TrainConfig(PPOConfig):
     """Hyperparameters of a training run (PPO's, and the run's own below); saved with the agent."""
 
+    # One pass over each rollout in 16 minibatches, of 32 matches x 64 decisions: the same 2,560
+    # samples and 16 Adam steps an update as two passes in 8 over 16 x 128, at about 1.4x the
+    # samples a second (docs/learning-log.md, 2026-12-02: the 60-minute check).
+    num_minibatches: int = ppo_setting("num_minibatches", 16)
+    update_epochs: int = ppo_setting("update_epochs", 1)
     seed: int = setting(1, "seed of every random draw of the run", 0, 2**32 - 1)
-    num_matches: int = setting(16, "matches played at once", 1, 256)
-    self_play_matches: int = setting(4, "of those, matches of the learner against itself", 0, 256)
-    num_steps: int = setting(128, "decisions per match in each rollout", 1, 4096)
+    num_matches: int = setting(32, "matches played at once", 1, 256)
+    self_play_matches: int = setting(8, "of those, matches of the learner against itself", 0, 256)
+    num_steps: int = setting(64, "decisions per match in each rollout", 1, 4096)
     anneal_lr: bool = setting(True, "decay the learning rate linearly to 0 over the budget")
     match_time_limit_s: float = setting(60.0, "training matches end in a draw after this", 1.0, 3600.0)
     snapshot_every: int = setting(20, "updates between frozen snapshots in the league (0: never)", 0, None)

@@ -24,8 +24,8 @@ How it scales: per update a worker sends nothing but its gradient rows into shar
 (``update_epochs * num_minibatches`` = 16 times 1.4 MB per update by default) and meets the
 others at a barrier after each of those steps; the main process gets one small message per
 worker and update. What grows with ``N`` is the small-batch cost and the waiting: with the
-default 16 matches (20 streams), 8 workers act on 2-3 streams each and learn from minibatches
-of about 40 samples, where a network is less efficient per sample than at 320, and at every
+default 32 matches (40 streams), 8 workers act on 5 streams each and learn from minibatches
+of 20 samples, where a network is less efficient per sample than at 160, and at every
 barrier the slowest worker sets the pace. Give more matches (``--num-matches``) with more
 workers.
 """

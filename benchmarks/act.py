@@ -1,8 +1,8 @@
 """The acting forward pass at a training worker's batch, NumPy against PyTorch (``bench train``).
 
 While it plays, a training worker calls the network on every learning stream of its share of
-the matches at once, on one core: with the default settings (16 matches, 4 of them self-play:
-20 streams) and two workers, 10 observations; one process alone (``--workers 1``), 20. Both
+the matches at once, on one core: with the default settings (32 matches, 8 of them self-play:
+40 streams) and two workers, 20 observations; one process alone (``--workers 1``), 40. Both
 networks are timed in turns on one thread: ours on real frames (a rollout of random play,
 uint8, as the trainer feeds them; its first layer skips the blank cells), PyTorch's on its own
 float input in its own process (benchmarks/torch_conv_reference.py, the same layers), which it

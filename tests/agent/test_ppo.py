@@ -106,7 +106,9 @@ def test_training_and_learning_while_playing_share_one_ppo_config_and_stay_flat(
         assert all(f.metadata.get("help") for f in fields(kind))  # the command line shows each one
     # learning while playing keeps its own, more careful defaults
     assert (OnlineConfig().learning_rate, OnlineConfig().clip_coef, OnlineConfig().num_minibatches) == (1e-4, 0.1, 4)
-    assert (TrainConfig().learning_rate, TrainConfig().clip_coef, TrainConfig().num_minibatches) == (6e-4, 0.2, 8)
+    # training's own: one pass over each rollout in 16 minibatches (2026-12-02), PPOConfig's are two in 8
+    assert (TrainConfig().learning_rate, TrainConfig().num_minibatches, TrainConfig().update_epochs) == (6e-4, 16, 1)
+    assert (PPOConfig().num_minibatches, PPOConfig().update_epochs) == (8, 2)
     rewards = TrainConfig(asteroid_reward=0.5, aim_shaping=0.1, dodge_shaping=0.2).rewards
     assert (rewards.asteroid, rewards.aim_shaping, rewards.dodge_shaping, rewards.kill) == (0.5, 0.1, 0.2, 1.0)
 
