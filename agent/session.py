@@ -32,8 +32,11 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+import numpy as np
+
 from agent import saves
 from agent.loading import check_reserved, load_policy
+from agent.other_eyes import LeagueAgent
 from agent.policy import NetworkConfig, widen_params
 from agent.trainer import Trainer, TrainConfig, TrainingDiverged
 from agent.workers import WorkerPool, make_trainer, restore_trainer
@@ -365,22 +368,26 @@ def _files_now(folder: Path) -> tuple:
 
 
 def _league_agents(config: TrainConfig, observation: ObservationConfig, network: NetworkConfig,
-                   saves_dir: Path | None) -> dict[str, dict]:
-    """The weights of the saved agents named in ``config.league_bots``, each checked to see and
-    think as the learner does (its observations are drawn for the learner's eyes). An agent that
-    sees the same frames with a smaller margin is widened to the learner's (it plays as before)."""
-    out = {}
+                   saves_dir: Path | None) -> dict[str, dict[str, np.ndarray] | LeagueAgent]:
+    """Each saved agent named in ``config.league_bots``: its weights when it sees and thinks as
+    the learner does (an agent that sees the same frames with a smaller margin is widened to the
+    learner's: it plays as before), else a :class:`LeagueAgent` that gets frames of its own
+    (:mod:`agent.other_eyes`). Only an agent deciding at another rate cannot play."""
+    out: dict[str, dict[str, np.ndarray] | LeagueAgent] = {}
     for name in config.league_agents:
         path = saves.agent_dir(name, saves_dir) / saves.AGENT_FILE
         if not path.exists():
             raise saves.SaveError(f"--league-bots names {name!r}, which is neither a bot "
                                   f"({', '.join(sorted(BOT_NAMES))}) nor a saved agent")
         policy, seen, _ = load_policy(path)
-        if (replace(seen, margin=observation.margin) != observation or seen.margin > observation.margin
-                or policy.config != network):
-            raise saves.SaveError(f"the league agent {name!r} sees or thinks differently from the agent in "
-                                  "training (other observation or network settings), so it cannot play in its league")
-        out[name] = widen_params(policy.get_params(), network, seen.shape, observation.shape)
+        if (replace(seen, margin=observation.margin) == observation and seen.margin <= observation.margin
+                and policy.config == network):
+            out[name] = widen_params(policy.get_params(), network, seen.shape, observation.shape)
+        elif seen.action_repeat != observation.action_repeat:
+            raise saves.SaveError(f"the league agent {name!r} decides every {seen.action_repeat} ticks and the agent "
+                                  f"in training every {observation.action_repeat}, so it cannot play in its league")
+        else:
+            out[name] = LeagueAgent(policy.get_params(), seen, policy.config)
     return out
 
 

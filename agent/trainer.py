@@ -44,6 +44,7 @@ from agent.learner import InlineLearner, ProcessLearner
 from agent.league import WEIGHTINGS, League
 from agent.nn import Adam
 from agent.nn.blas import blas_thread_limit
+from agent.other_eyes import LeagueAgent, OtherEyesAgents
 from agent.policy import ActorCritic, NetworkConfig
 from agent.ppo import GradientReducer, PPOConfig, Rollout, RolloutBuffer, ppo_setting, ppo_update
 from agent.settings import setting
@@ -142,12 +143,13 @@ class Trainer:
         config: TrainConfig = TrainConfig(),
         observation: ObservationConfig = ObservationConfig(),
         network: NetworkConfig = NetworkConfig(),
-        league_agents: dict[str, dict[str, np.ndarray]] | None = None,
+        league_agents: dict[str, dict[str, np.ndarray] | LeagueAgent] | None = None,
         reduce: GradientReducer | None = None,
     ) -> None:
-        """``league_agents``: the weights of each saved agent named in ``config.league_bots``
-        (same observation and network settings as the learner); a restored trainer gets them
-        from its checkpoint instead. ``reduce``: this trainer is one worker of several
+        """``league_agents``: each saved agent named in ``config.league_bots``: its weights when it
+        sees and thinks as the learner does (it acts on the learner's observations of player 2),
+        else a :class:`agent.other_eyes.LeagueAgent` (its own frames are drawn for it); a restored
+        trainer gets them from its checkpoint instead. ``reduce``: this trainer is one worker of several
         (:mod:`agent.workers`); it learns inline and averages its gradients with the others'."""
         self.config = config
         self.reduce = reduce
@@ -165,10 +167,15 @@ class Trainer:
         self.league = League(bots=config.bots, max_snapshots=config.max_snapshots, agents=config.league_agents,
                              weighting=config.pfsp)
         self.snapshots: dict[str, ActorCritic] = {}  # frozen networks by league name: snapshots and agents
+        other_eyes = {}
         for name, params in (league_agents or {}).items():
+            if isinstance(params, LeagueAgent):
+                other_eyes[name] = params
+                continue
             frozen = ActorCritic(observation.shape, network, threads=self.threads)
             frozen.set_params(params)
             self.snapshots[name] = frozen
+        self.other_eyes = OtherEyesAgents(other_eyes, observation, threads=self.threads)
         self.env = BatchDuelEnv(config.num_matches, rules=self.rules, observation=observation,
                                 rewards=config.rewards, copy=False)
 
@@ -260,6 +267,8 @@ class Trainer:
             actions[:] = 0
             actions[slots, players] = chosen
             self._snapshot_actions(obs, actions)
+            if self.other_eyes.agents:
+                self.other_eyes.act(self.opponent_now, self.env.worlds, actions, self.rng)
             timing["act"] += time.perf_counter() - tick
 
             tick = time.perf_counter()
@@ -285,6 +294,7 @@ class Trainer:
             buffer.rewards[t] = stream_rewards
             self.next_done = stream_ended
             for slot in np.flatnonzero(ended):
+                self.other_eyes.match_ended(int(slot))
                 self._match_ended(int(slot), infos["final_info"][int(slot)])
             self.global_step += cfg.num_streams
         return timing
@@ -444,6 +454,8 @@ class Trainer:
             arrays.update({f"pending/{k}": v for k, v in self.pending.arrays().items()})
         for name, net in self.snapshots.items():
             arrays.update({f"snapshot/{name}/{k}": v.copy() for k, v in net.params().items()})
+        other_state, other_arrays = self.other_eyes.state()
+        arrays.update({f"other/{k}": v for k, v in other_arrays.items()})
         env_state = self.env.state_dict()
         for i, saved in enumerate(env_state["matches"]):
             arrays[f"stack/{i}"] = saved.pop("stack")
@@ -459,6 +471,7 @@ class Trainer:
             "started": self._started,
             "rng": self.rng.bit_generator.state,
             "league": self.league.state_dict(),
+            "other_eyes": other_state,
             "opponent_now": {str(k): v for k, v in self.opponent_now.items()},
             "opponent_next": {str(k): v for k, v in self.opponent_next.items()},
             "matches": env_state["matches"],
@@ -499,6 +512,9 @@ class Trainer:
             net = ActorCritic(observation.shape, network, threads=trainer.threads)
             net.set_params(params)
             trainer.snapshots[name] = net
+        if "other_eyes" in state:  # runs saved before league agents could have other eyes have none
+            other = {k[6:]: v for k, v in arrays.items() if k.startswith("other/")}
+            trainer.other_eyes = OtherEyesAgents.restore(state["other_eyes"], other, observation, trainer.threads)
         trainer.opponent_now = {int(k): v for k, v in state["opponent_now"].items()}
         trainer.opponent_next = {int(k): v for k, v in state["opponent_next"].items()}
         # runs saved before the env kept its controllers' names: the league slots' current opponents

@@ -44,6 +44,7 @@ import numpy as np
 from agent import saves
 from agent.learner import start_ignoring_ctrl_c
 from agent.league import League
+from agent.other_eyes import LeagueAgent
 from agent.policy import ActorCritic, NetworkConfig, count_weights
 from agent.trainer import (TrainConfig, Trainer, TrainingDiverged, check_finite, evaluation, evaluation_due,
                            evaluation_part, summarize_evaluation)
@@ -200,7 +201,7 @@ class WorkerPool:
         config: TrainConfig,
         observation: ObservationConfig = ObservationConfig(),
         network: NetworkConfig = NetworkConfig(),
-        league_agents: dict[str, dict[str, np.ndarray]] | None = None,
+        league_agents: dict[str, dict[str, np.ndarray] | LeagueAgent] | None = None,
         count: int | None = None,
     ) -> None:
         count = count or worker_count(config)
@@ -431,7 +432,7 @@ class WorkerPool:
 
 def make_trainer(config: TrainConfig, observation: ObservationConfig = ObservationConfig(),
                  network: NetworkConfig = NetworkConfig(),
-                 league_agents: dict[str, dict[str, np.ndarray]] | None = None) -> Trainer | WorkerPool:
+                 league_agents: dict[str, dict[str, np.ndarray] | LeagueAgent] | None = None) -> Trainer | WorkerPool:
     """The run ``config`` asks for: one :class:`Trainer` for one worker, else a :class:`WorkerPool`."""
     count = worker_count(config)
     if count == 1:

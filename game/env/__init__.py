@@ -50,7 +50,7 @@ sequence of matches every time, whatever order its matches end in.
 """
 
 from game.actions import NAMES as ACTION_NAMES
-from game.actions import NUM_ACTIONS, decode, encode
+from game.actions import MIRRORED, NUM_ACTIONS, decode, encode
 from game.env.batch import BatchDuelEnv, BatchStep
 from game.env.duel import DuelEnv
 from game.env.eyes import PlayerEyes
@@ -67,7 +67,7 @@ from game.world import World
 
 __all__ = [
     "MatchSeries",
-    "ACTION_NAMES", "AGENTS", "BOT_NAMES", "BatchDuelEnv", "BatchStep", "Box", "Discrete", "DuelEnv", "Match",
+    "ACTION_NAMES", "AGENTS", "BOT_NAMES", "BatchDuelEnv", "BatchStep", "Box", "Discrete", "DuelEnv", "MIRRORED", "Match",
     "NUM_ACTIONS", "ObservationConfig", "PlayerEyes", "RewardConfig", "Rules", "SingleAgentEnv",
     "Tally", "World", "aim_error", "as_opponent", "decode", "derive_seed", "encode", "make_bot", "match_info",
     "saved_observation", "tally",

@@ -26,6 +26,16 @@ class PlayerEyes:
         self.stack = np.zeros(observation.shape, np.uint8)
         self._started_tick: int | None = None
 
+    @property
+    def started_tick(self) -> int | None:
+        """The tick of the first frame in this match's stack (None before the first look)."""
+        return self._started_tick
+
+    def restore(self, stack: np.ndarray, started_tick: int | None) -> None:
+        """Continue from a saved :attr:`stack` and :attr:`started_tick` (to resume a match)."""
+        self.stack[...] = stack
+        self._started_tick = started_tick
+
     def reset(self) -> None:
         """Forget the frames: the next decision fills the whole stack from one frame."""
         self._started_tick = None

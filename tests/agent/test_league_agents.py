@@ -6,10 +6,12 @@ import numpy as np
 import pytest
 
 from agent import saves
-from agent.policy import NetworkConfig
+from agent.controller import AgentController
+from agent.other_eyes import LeagueAgent
+from agent.policy import ActorCritic, NetworkConfig
 from agent.session import TrainingSession
-from agent.trainer import TrainConfig
-from game.env import ObservationConfig
+from agent.trainer import TrainConfig, Trainer
+from game.env import BatchDuelEnv, ObservationConfig, derive_seed
 
 TINY_OBS = ObservationConfig(width=64, height=32, frames=2)
 TINY_NET = NetworkConfig(channels=(4, 8), kernel_sizes=(4, 3), strides=(2, 2), hidden=16)
@@ -56,9 +58,68 @@ def test_names_that_are_neither_bots_nor_saved_agents_are_refused(tmp_path):
         TrainingSession.create("x", config, TINY_OBS, TINY_NET, saves_dir=tmp_path)
 
 
-def test_an_agent_with_other_eyes_is_refused(tmp_path):
+OTHER_OBS = ObservationConfig(width=48, height=24, frames=1)  # other frames: another network input
+
+
+def sharp(params: dict, seed: int) -> dict:
+    """Random weights whose policy logits are scaled so far apart that sampling always picks
+    the most likely action: a frozen agent whose every move is fixed by what it sees."""
+    net = ActorCritic(OTHER_OBS.shape, TINY_NET, np.random.default_rng(seed))
+    out = net.get_params()
+    out["policy.weights"] = out["policy.weights"] * 1e8
+    out["policy.bias"] = out["policy.bias"] * 1e8
+    return out
+
+
+def test_an_agent_with_other_eyes_plays_in_the_league_exactly_as_eval_plays_it():
+    """A saved agent trained on other frames plays its league matches move for move as the
+    game's own AgentController (eval, the window) flies it, across a match's end."""
+    other = LeagueAgent(sharp({}, seed=3), OTHER_OBS, TINY_NET)
+    config = TrainConfig(**{**asdict(TINY), "league_bots": "other", "self_play_matches": 0, "num_matches": 1})
+    trainer = Trainer(config, TINY_OBS, TINY_NET, {"other": other})
+    learner_actions, worlds = [], []
+    for _ in range(3):  # 144 decisions: the 1.5 s matches (45 decisions) end and start again
+        trainer.collect_rollout()
+        learner_actions += trainer.buffer.actions[:, 0].tolist()
+    assert trainer.matches_finished >= 2
+    worlds = trainer.env.matches[0].world.state_dict()
+
+    policy = ActorCritic(OTHER_OBS.shape, TINY_NET)
+    policy.set_params(other.params)
+    reference = BatchDuelEnv(1, rules=trainer.rules, observation=TINY_OBS, rewards=config.rewards)
+    reference.set_controller(0, 1, AgentController(policy, OTHER_OBS, greedy=True))
+    reference.reset(seed=derive_seed(config.seed, 3))
+    ended = 0
+    for action in learner_actions:
+        _, _, terminated, truncated, _ = reference.step(np.array([[action, 0]]))
+        ended += int(terminated[0] or truncated[0])
+        reference.set_controller(0, 1, AgentController(policy, OTHER_OBS, greedy=True))
+    assert ended == trainer.matches_finished
+    assert reference.matches[0].world.state_dict() == worlds
+
+
+def test_an_agent_with_other_eyes_resumes_exactly(tmp_path):
+    config = TrainConfig(**{**asdict(TINY), "seed": 5})
+    TrainingSession.create("other", config, OTHER_OBS, TINY_NET, saves_dir=tmp_path).run(
+        steps=TINY.batch_size, handle_sigint=False)
+    config = TrainConfig(**{**asdict(TINY), "league_bots": "other", "self_play_matches": 0})
+    halves = TrainingSession.create("b", config, TINY_OBS, TINY_NET, saves_dir=tmp_path)
+    halves.run(steps=TINY.batch_size + 24, handle_sigint=False)  # stops mid-rollout: eyes mid-match
+    assert halves.trainer.other_eyes.eyes  # a checkpoint with frames of matches in flight
+    resumed = TrainingSession.resume("b", saves_dir=tmp_path)
+    resumed.run(steps=2 * config.batch_size, handle_sigint=False)
+    again = TrainingSession.create("c", config, TINY_OBS, TINY_NET, saves_dir=tmp_path)
+    again.run(steps=TINY.batch_size + 24, handle_sigint=False)
+    again.run(steps=2 * config.batch_size, handle_sigint=False)
+    for key, value in again.trainer.policy.params().items():
+        assert np.array_equal(resumed.trainer.policy.params()[key], value), key
+    league = {m["name"]: m for m in resumed.trainer.league.state_dict()["members"]}
+    assert league["other"]["kind"] == "agent" and league["other"]["games"] > 0
+
+
+def test_an_agent_deciding_at_another_rate_is_refused(tmp_path):
     saved(tmp_path, "other", seed=1)
     config = TrainConfig(**{**asdict(TINY), "league_bots": "other"})
-    with pytest.raises(saves.SaveError, match="sees or thinks differently"):
-        TrainingSession.create("x", config, ObservationConfig(width=64, height=32, frames=1), TINY_NET,
-                               saves_dir=tmp_path)
+    with pytest.raises(saves.SaveError, match="decides every 2 ticks and the agent in training every 3"):
+        TrainingSession.create("x", config, ObservationConfig(width=64, height=32, frames=2, action_repeat=3),
+                               TINY_NET, saves_dir=tmp_path)
