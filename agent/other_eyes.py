@@ -87,29 +87,36 @@ class OtherEyesAgents:
     # ------------------------------------------------------------------------------------
     def state(self) -> tuple[dict, dict[str, np.ndarray]]:
         """(JSON-compatible settings and eyes, named arrays: weights and frame stacks)."""
-        arrays = {f"weights/{name}/{k}": v.copy() for name, agent in self.agents.items() for k, v in agent.params.items()}
+        state, arrays = agents_state(self.agents)
         eyes = {}
         for slot, (name, e) in self.eyes.items():
             eyes[str(slot)] = {"agent": name, "started_tick": e.started_tick}
             arrays[f"eyes/{slot}"] = e.stack.copy()
-        state = {
-            "agents": {name: {"observation": asdict(a.observation), "network": a.network.to_dict()}
-                       for name, a in self.agents.items()},
-            "eyes": eyes,
-        }
-        return state, arrays
+        return {"agents": state, "eyes": eyes}, arrays
 
     @classmethod
     def restore(cls, state: dict, arrays: dict[str, np.ndarray], observation: ObservationConfig,
                 threads: int | None = None) -> OtherEyesAgents:
-        agents = {}
-        for name, saved in state["agents"].items():
-            prefix = f"weights/{name}/"
-            agents[name] = LeagueAgent({k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)},
-                                       ObservationConfig(**saved_observation(saved["observation"])),
-                                       NetworkConfig.from_dict(saved["network"]))
-        out = cls(agents, observation, threads)
+        out = cls(agents_from_state(state["agents"], arrays), observation, threads)
         for slot, saved in state["eyes"].items():
             eyes = out._eyes(int(slot), saved["agent"])
             eyes.restore(arrays[f"eyes/{slot}"], saved["started_tick"])
         return out
+
+
+def agents_state(agents: dict[str, LeagueAgent]) -> tuple[dict, dict[str, np.ndarray]]:
+    """Saved agents as (JSON-compatible settings by name, their weights as named arrays)."""
+    arrays = {f"weights/{name}/{k}": v.copy() for name, agent in agents.items() for k, v in agent.params.items()}
+    state = {name: {"observation": asdict(a.observation), "network": a.network.to_dict()} for name, a in agents.items()}
+    return state, arrays
+
+
+def agents_from_state(state: dict, arrays: dict[str, np.ndarray]) -> dict[str, LeagueAgent]:
+    """The agents :func:`agents_state` saved."""
+    agents = {}
+    for name, saved in state.items():
+        prefix = f"weights/{name}/"
+        agents[name] = LeagueAgent({k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)},
+                                   ObservationConfig(**saved_observation(saved["observation"])),
+                                   NetworkConfig.from_dict(saved["network"]))
+    return agents

@@ -44,7 +44,7 @@ import numpy as np
 from agent import saves
 from agent.learner import start_ignoring_ctrl_c
 from agent.league import League
-from agent.other_eyes import LeagueAgent
+from agent.other_eyes import LeagueAgent, agents_from_state, agents_state
 from agent.policy import ActorCritic, NetworkConfig, count_weights
 from agent.trainer import (TrainConfig, Trainer, TrainingDiverged, check_finite, evaluation, evaluation_due,
                            evaluation_part, summarize_evaluation)
@@ -394,6 +394,11 @@ class WorkerPool:
                 elif not key.startswith(("param/", "adam/")):
                     arrays[f"worker{w}/{key}"] = value
             shards.append(state)
+        if not shards:  # nothing played yet: the workers start afresh on resume, and need the league's agents
+            saved, agent_arrays = agents_state({name: params if isinstance(params, LeagueAgent) else
+                                                LeagueAgent(params, self.observation, self.network)
+                                                for name, params in self._league_agents.items()})
+            arrays.update({f"league/{k}": v for k, v in agent_arrays.items()})
         state = {
             "config": asdict(self.config),
             "observation": asdict(self.observation),
@@ -407,6 +412,8 @@ class WorkerPool:
             "league": self.league.state_dict(),
             "shards": shards,
         }
+        if not shards:
+            state["league_agents"] = saved
         return state, arrays
 
     @classmethod
@@ -414,7 +421,12 @@ class WorkerPool:
         """A pool continuing exactly where :meth:`state` was taken (same number of workers)."""
         config = TrainConfig(**state["config"])
         observation = ObservationConfig(**saved_observation(state["observation"]))
-        pool = cls(config, observation, NetworkConfig.from_dict(state["network"]), count=state["workers"])
+        network = NetworkConfig.from_dict(state["network"])
+        agents = agents_from_state(state.get("league_agents", {}),
+                                   {k[7:]: v for k, v in arrays.items() if k.startswith("league/")})
+        league_agents = {name: agent.params if (agent.observation, agent.network) == (observation, network) else agent
+                         for name, agent in agents.items()}
+        pool = cls(config, observation, network, league_agents, count=state["workers"])
         pool.policy.set_params({k[6:]: v for k, v in arrays.items() if k.startswith("param/")})
         pool.update, pool.global_step = state["update"], state["global_step"]
         pool.elapsed_s, pool.matches_finished = state["elapsed_s"], state["matches_finished"]

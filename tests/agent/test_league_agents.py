@@ -123,3 +123,24 @@ def test_an_agent_deciding_at_another_rate_is_refused(tmp_path):
     with pytest.raises(saves.SaveError, match="decides every 2 ticks and the agent in training every 3"):
         TrainingSession.create("x", config, ObservationConfig(width=64, height=32, frames=2, action_repeat=3),
                                TINY_NET, saves_dir=tmp_path)
+
+
+def test_a_two_worker_run_saved_before_it_played_keeps_its_league_agents(tmp_path):
+    """Ctrl-C before the first update saves a run whose workers have not started: on resume its
+    saved agents (of both kinds) must still play, as in a run that never stopped."""
+    saved(tmp_path, "oldchamp", seed=7)
+    config = TrainConfig(**{**asdict(TINY), "seed": 5})
+    TrainingSession.create("other", config, OTHER_OBS, TINY_NET, saves_dir=tmp_path).run(
+        steps=TINY.batch_size, handle_sigint=False)
+    config = TrainConfig(**{**asdict(TINY), "league_bots": "oldchamp,other", "self_play_matches": 0, "workers": 2})
+    straight = TrainingSession.create("a", config, TINY_OBS, TINY_NET, saves_dir=tmp_path)
+    straight.run(steps=2 * config.batch_size, handle_sigint=False)
+
+    stopped = TrainingSession.create("b", config, TINY_OBS, TINY_NET, saves_dir=tmp_path)
+    stopped.lock()
+    stopped.save()
+    stopped.unlock()
+    resumed = TrainingSession.resume("b", saves_dir=tmp_path)
+    resumed.run(steps=2 * config.batch_size, handle_sigint=False)
+    for key, value in straight.trainer.policy.params().items():
+        assert np.array_equal(resumed.trainer.policy.params()[key], value), key
