@@ -36,7 +36,7 @@ class LeagueAgent:
 class OtherEyesAgents:
     """The league's agents with other eyes: their networks, and their eyes in each match they play.
 
-    ``act(slots_by_agent, worlds, actions, rng)`` writes each agent's decisions for its matches
+    ``act(opponents, worlds, actions, rng)`` writes each agent's decisions for its matches
     into ``actions[slot, 1]``; ``match_ended(slot)`` forgets that match's frames (the next
     match in the slot starts with fresh eyes).
     """
@@ -55,9 +55,6 @@ class OtherEyesAgents:
             net.set_params(agent.params)
             self.networks[name] = net
         self.eyes: dict[int, tuple[str, PlayerEyes]] = {}  # slot -> (agent, its eyes on that match)
-
-    def __contains__(self, name: str) -> bool:
-        return name in self.agents
 
     def act(self, opponents: dict[int, str], worlds: list[World], actions: np.ndarray,
             rng: np.random.Generator) -> None:

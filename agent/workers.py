@@ -394,11 +394,6 @@ class WorkerPool:
                 elif not key.startswith(("param/", "adam/")):
                     arrays[f"worker{w}/{key}"] = value
             shards.append(state)
-        if not shards:  # nothing played yet: the workers start afresh on resume, and need the league's agents
-            saved, agent_arrays = agents_state({name: params if isinstance(params, LeagueAgent) else
-                                                LeagueAgent(params, self.observation, self.network)
-                                                for name, params in self._league_agents.items()})
-            arrays.update({f"league/{k}": v for k, v in agent_arrays.items()})
         state = {
             "config": asdict(self.config),
             "observation": asdict(self.observation),
@@ -412,8 +407,11 @@ class WorkerPool:
             "league": self.league.state_dict(),
             "shards": shards,
         }
-        if not shards:
-            state["league_agents"] = saved
+        if not shards:  # nothing played yet: the workers start afresh on resume, and need the league's agents
+            state["league_agents"], agent_arrays = agents_state({
+                name: params if isinstance(params, LeagueAgent) else LeagueAgent(params, self.observation, self.network)
+                for name, params in self._league_agents.items()})
+            arrays.update({f"league/{k}": v for k, v in agent_arrays.items()})
         return state, arrays
 
     @classmethod
