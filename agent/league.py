@@ -8,8 +8,12 @@ but not always (weight ``(1 - s) * (s + spread) + floor``, s being the learner's
 against it, draws counted half; highest near s = 0.4, low for opponents it always beats, and
 still fair for ones it never beats yet). With ``weighting="hard"`` the weight is AlphaStar's
 ``f_hard``, ``(1 - s) ** 2 + floor``: most for the opponents the learner loses to, for a main
-agent that must beat its past champions rather than improve where it already wins. Ratings are Elo, updated after every finished match between the learner
-and a member; ``random`` is the anchor at 1000 so the scale stays put.
+agent that must beat its past champions rather than improve where it already wins. ``shares``
+give some members a fixed share of the matches whatever the learner scores against them (the
+way AlphaStar's main agents keep a fixed share of their games for some opponents), e.g.
+``(("aimbot", 0.3),)``: 30 % of the draws are the aimbot, the other 70 % are drawn from the
+other members by the weights above. Ratings are Elo, updated after every finished match
+between the learner and a member; ``random`` is the anchor at 1000 so the scale stays put.
 
 Everything here is plain data (names, numbers), saved and restored with the trainer; the
 snapshots' weights are kept by the trainer.
@@ -53,6 +57,7 @@ class League:
     agents: tuple[str, ...] = ()  # saved agents playing as frozen opponents
     spread: float = 0.15
     weighting: str = "variance"  # or "hard" (see the module's docstring)
+    shares: tuple[tuple[str, float], ...] = ()  # (name, fraction): fixed shares of the draws
     floor: float = 0.03
     window: int = 50  # results remembered per member for the learner's score
     elo_k: float = 16.0
@@ -93,8 +98,19 @@ class League:
         }
 
     def sample(self, rng: np.random.Generator) -> str:
-        """Draw an opponent's name by the prioritized weights."""
-        weights = self.weights()
+        """Draw an opponent's name: a member with a fixed share with that probability, else one of
+        the others by the prioritized weights (by the shares alone when there are no others)."""
+        shared = {name: share for name, share in self.shares if name in self.members}
+        weights = {name: w for name, w in self.weights().items() if name not in shared}
+        if shared:
+            if not weights:
+                weights = shared
+            else:
+                u = rng.random()
+                for name, share in shared.items():
+                    if u < share:
+                        return name
+                    u -= share
         names = list(weights)
         p = np.array([weights[n] for n in names], dtype=np.float64)
         return names[int(rng.choice(len(names), p=p / p.sum()))]

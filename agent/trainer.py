@@ -80,6 +80,9 @@ class TrainConfig(PPOConfig):
                                "opponents in the league, comma-separated: scripted bots and saved agents (frozen)")
     pfsp: str = setting("variance", "how league opponents are drawn: variance (most often those the learner "
                                     "beats about half the time) or hard (those it loses to most)")
+    league_shares: str = setting("", "fixed shares of the league's matches, comma-separated NAME=FRACTION (e.g. "
+                                     "aimbot=0.3): those opponents get that share whatever the learner scores "
+                                     "against them; pfsp draws the others")
     learner_process: bool = setting(
         True, "with one worker: learn in a second process while the next rollout is played (two cores)")
     workers: int = setting(
@@ -98,6 +101,12 @@ class TrainConfig(PPOConfig):
                              f"(got {self.num_minibatches})")
         if self.pfsp not in WEIGHTINGS:
             raise ValueError(f"pfsp must be one of {', '.join(WEIGHTINGS)} (got {self.pfsp!r})")
+        shares = self.shares  # checks the form of every NAME=FRACTION
+        for name, _ in shares:
+            if name not in self.league_names:
+                raise ValueError(f"league_shares names {name!r}, which is not in the league (league_bots)")
+        if sum(share for _, share in shares) > 1.0 + 1e-9:
+            raise ValueError(f"league_shares must add up to at most 1 (got {sum(s for _, s in shares):g})")
         # names that are not bots are saved agents: the training session loads (and checks) them
         if not self.league_names and self.self_play_matches < self.num_matches:
             raise ValueError("league_bots must name at least one opponent while some matches are against the league "
@@ -116,6 +125,29 @@ class TrainConfig(PPOConfig):
     @property
     def league_names(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(b.strip() for b in self.league_bots.split(",") if b.strip()))
+
+    @property
+    def shares(self) -> tuple[tuple[str, float], ...]:
+        """``league_shares`` as (name, fraction) pairs; ValueError for a malformed entry."""
+        pairs: dict[str, float] = {}
+        for entry in (e.strip() for e in self.league_shares.split(",")):
+            if not entry:
+                continue
+            name, sep, number = (part.strip() for part in entry.partition("="))
+            try:
+                share = float(number)
+            except ValueError:
+                share = math.nan
+            if not sep or not name or not 0.0 < share <= 1.0:
+                raise ValueError(f"league_shares must be NAME=FRACTION entries with a fraction above 0 and at most 1 "
+                                 f"(got {entry!r})")
+            pairs[name] = share
+        return tuple(pairs.items())
+
+    def new_league(self) -> League:
+        """The league this run starts with: its bots and saved agents, weighting and shares."""
+        return League(bots=self.bots, max_snapshots=self.max_snapshots, agents=self.league_agents,
+                      weighting=self.pfsp, shares=self.shares)
 
     @property
     def num_streams(self) -> int:
@@ -164,8 +196,7 @@ class Trainer:
         self._learner: InlineLearner | ProcessLearner | None = None
         self.pending: Rollout | None = None  # played, not yet learned from
         self.optimizer = Adam(self.policy.params(), lr=config.learning_rate)
-        self.league = League(bots=config.bots, max_snapshots=config.max_snapshots, agents=config.league_agents,
-                             weighting=config.pfsp)
+        self.league = config.new_league()
         self.snapshots: dict[str, ActorCritic] = {}  # frozen networks by league name: snapshots and agents
         other_eyes = {}
         for name, params in (league_agents or {}).items():

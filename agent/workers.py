@@ -43,7 +43,6 @@ import numpy as np
 
 from agent import saves
 from agent.learner import start_ignoring_ctrl_c
-from agent.league import League
 from agent.other_eyes import LeagueAgent, agents_from_state, agents_state
 from agent.policy import ActorCritic, NetworkConfig, count_weights
 from agent.trainer import (TrainConfig, Trainer, TrainingDiverged, check_finite, evaluation, evaluation_due,
@@ -212,8 +211,7 @@ class WorkerPool:
         # the same first weights as a one-process run with this seed
         self.policy = ActorCritic(observation.shape, network, np.random.default_rng(derive_seed(config.seed, 2)))
         self.shards = shard_configs(self.config, count)
-        self.league = League(bots=config.bots, max_snapshots=config.max_snapshots, agents=config.league_agents,
-                             weighting=config.pfsp)
+        self.league = config.new_league()
         self._league_agents = league_agents or {}
         self.update = 0
         self.global_step = 0

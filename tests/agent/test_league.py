@@ -67,3 +67,22 @@ def test_state_round_trip():
     again = League(bots=("random", "aimbot"), agents=("old",))
     again.load_state_dict(league.state_dict())
     assert again.table() == league.table()
+
+
+def test_a_fixed_share_is_drawn_that_often_whatever_the_learner_scores():
+    league = League(bots=("a", "b", "c"), spread=0.15, floor=0.03, shares=(("a", 0.3),))
+    league.members["a"].recent = [1.0] * 10  # always beaten: by its weight alone it would get 2.6 %
+    league.members["b"].recent = [1.0, 0.0, 0.0, 0.5, 0.5]  # weight 0.36
+    rng = np.random.default_rng(5)
+    draws = [league.sample(rng) for _ in range(6000)]
+    w_b, w_c = 0.36, 0.5 * 0.65 + 0.03  # b and c share the other 70 % by their weights
+    assert draws.count("a") / len(draws) == pytest.approx(0.3, abs=0.02)
+    assert draws.count("b") / len(draws) == pytest.approx(0.7 * w_b / (w_b + w_c), abs=0.02)
+    assert draws.count("c") / len(draws) == pytest.approx(0.7 * w_c / (w_b + w_c), abs=0.02)
+
+
+def test_shares_alone_split_the_draws_when_no_other_member_is_left():
+    league = League(bots=("a", "b"), shares=(("a", 0.2), ("b", 0.2)))
+    rng = np.random.default_rng(6)
+    draws = [league.sample(rng) for _ in range(4000)]
+    assert draws.count("a") / len(draws) == pytest.approx(0.5, abs=0.03)

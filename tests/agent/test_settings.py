@@ -89,6 +89,26 @@ def test_settings_that_must_fit_together():
     assert TrainConfig(league_bots="", num_matches=16, self_play_matches=16).bots == ()  # all self-play: no league
 
 
+def test_league_shares_name_league_members_with_fractions_that_fit():
+    config = TrainConfig(league_bots="random,aimbot,rookie", league_shares=" aimbot = 0.3, rookie=0.1")
+    assert config.shares == (("aimbot", 0.3), ("rookie", 0.1))
+    assert config.new_league().shares == (("aimbot", 0.3), ("rookie", 0.1))
+    assert TrainConfig().shares == ()
+    cases = {
+        "league_shares names 'sniper', which is not in the league (league_bots)": "sniper=0.2",
+        "league_shares must add up to at most 1 (got 1.2)": "aimbot=0.7,random=0.5",
+        "league_shares must be NAME=FRACTION entries with a fraction above 0 and at most 1 (got 'aimbot')": "aimbot",
+        "league_shares must be NAME=FRACTION entries with a fraction above 0 and at most 1 (got 'aimbot=lots')":
+            "aimbot=lots",
+        "league_shares must be NAME=FRACTION entries with a fraction above 0 and at most 1 (got 'aimbot=0')":
+            "aimbot=0",
+    }
+    for expected, shares in cases.items():
+        with pytest.raises(ValueError) as error:
+            TrainConfig(league_bots="random,aimbot", league_shares=shares)
+        assert str(error.value) == expected
+
+
 def test_a_config_saved_and_read_back_is_accepted():
     for kind in CONFIGS:
         assert kind(**asdict(kind())) == kind()

@@ -10,6 +10,7 @@ from agent.policy import NetworkConfig
 from agent.loading import load_policy
 from agent.session import TrainingSession
 from agent.trainer import Trainer, TrainConfig
+from agent.workers import WorkerPool
 from game.env import ObservationConfig
 
 TINY_OBS = ObservationConfig(width=64, height=32, frames=2)
@@ -83,3 +84,24 @@ def test_a_training_state_without_controller_names_restores_them_from_the_league
     for saved in (state, older):
         restored = Trainer.restore(saved, arrays)
         assert restored.env.state_dict()["controllers"] == state["controllers"]
+
+
+def test_a_league_share_decides_who_the_learner_meets():
+    """``league_shares="idle=1"``: every league match of a run and of a two-worker pool is against
+    the idle bot, though the aimbot is in the league too (and drawn without the share)."""
+    base = TrainConfig(**{**asdict(TINY), "num_matches": 8, "league_bots": "idle,aimbot"})
+    shared = TrainConfig(**{**asdict(base), "league_shares": "idle=1"})
+    opponents = {}
+    for label, config in (("base", base), ("shared", shared)):
+        trainer = Trainer(config, TINY_OBS, TINY_NET)
+        trainer.train_one_update(0.0)
+        opponents[label] = set(trainer.opponent_now.values()) | set(trainer.opponent_next.values())
+    assert opponents["shared"] == {"idle"}
+    assert "aimbot" in opponents["base"]
+
+    pool = WorkerPool(TrainConfig(**{**asdict(shared), "workers": 2}), TINY_OBS, TINY_NET)
+    try:
+        pool.train_one_update(0.0)
+        assert set(pool.opponent_now.values()) == {"idle"}
+    finally:
+        pool.close(abandon=True)
