@@ -71,7 +71,7 @@ def test_state_round_trip():
 
 def test_a_fixed_share_is_drawn_that_often_whatever_the_learner_scores():
     league = League(bots=("a", "b", "c"), spread=0.15, floor=0.03, shares=(("a", 0.3),))
-    league.members["a"].recent = [1.0] * 10  # always beaten: by its weight alone it would get 2.6 %
+    league.members["a"].recent = [1.0] * 10  # always beaten: by its weight alone it would get 4 %
     league.members["b"].recent = [1.0, 0.0, 0.0, 0.5, 0.5]  # weight 0.36
     rng = np.random.default_rng(5)
     draws = [league.sample(rng) for _ in range(6000)]
