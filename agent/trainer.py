@@ -105,8 +105,9 @@ class TrainConfig(PPOConfig):
         for name, _ in shares:
             if name not in self.league_names:
                 raise ValueError(f"league_shares names {name!r}, which is not in the league (league_bots)")
-        if sum(share for _, share in shares) > 1.0 + 1e-9:
-            raise ValueError(f"league_shares must add up to at most 1 (got {sum(s for _, s in shares):g})")
+        total = sum(share for _, share in shares)
+        if total > 1.0 + 1e-9:
+            raise ValueError(f"league_shares must add up to at most 1 (got {total:g})")
         # names that are not bots are saved agents: the training session loads (and checks) them
         if not self.league_names and self.self_play_matches < self.num_matches:
             raise ValueError("league_bots must name at least one opponent while some matches are against the league "
