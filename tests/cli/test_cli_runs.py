@@ -81,9 +81,11 @@ def test_ctrl_c_in_a_terminal_saves_the_run_and_it_resumes(tmp_path):
 
 def test_a_second_ctrl_c_gives_up_the_update_in_progress_and_keeps_the_checkpoint(tmp_path):
     folder = tmp_path / "t"
-    # updates of a few seconds, a checkpoint after each one
+    # updates of seconds even on a quiet machine (the two Ctrl-C's 0.2 s apart land in one), a checkpoint
+    # after each one
+    steps = 3000
     run = start("train", "--name", "t", "--minutes", "5", "--saves", str(tmp_path), "--checkpoint-minutes", "0",
-                *TINY, "--num-steps", "600")
+                *TINY, "--num-steps", str(steps))
     wait_for(lambda: (folder / saves.TRAINING_FILE).exists(), run)
     # not while a checkpoint is being written (a checkpoint is never cut short): just after one
     wait_for(lambda: time.time() - (folder / saves.TRAINING_FILE).stat().st_mtime > 0.3, run)
@@ -96,7 +98,7 @@ def test_a_second_ctrl_c_gives_up_the_update_in_progress_and_keeps_the_checkpoin
     assert code == 130, (out, err)
     assert "Traceback" not in err + out
     assert err.strip().splitlines() == [f"stopped at once by a second Ctrl-C: the update in progress is not saved; "
-                                        f"the last checkpoint (update {kept}, {kept * 600 * 3 + 1800:,} samples) "
+                                        f"the last checkpoint (update {kept}, {(kept + 1) * steps * 3:,} samples) "
                                         "is kept"]
     assert ((folder / saves.TRAINING_FILE).read_bytes(), (folder / saves.AGENT_FILE).read_bytes()) == checkpoint
 
