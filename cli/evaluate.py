@@ -8,6 +8,7 @@ and the exit status is 130 (the shell's for SIGINT).
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import click
@@ -44,7 +45,7 @@ def eval_(ctx: click.Context, a: str, b: str, matches: int, seed: int, as_json: 
     except KeyboardInterrupt:
         click.echo("interrupted before the first match", err=True)
         ctx.exit(INTERRUPTED_EXIT)
-    stderr = click.get_text_stream("stderr")
+    stderr = sys.stderr
     try:
         with click.progressbar(length=matches, label="matches", file=stderr, show_pos=True,
                                hidden=as_json or not stderr.isatty()) as bar:
