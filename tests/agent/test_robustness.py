@@ -111,21 +111,22 @@ def test_a_run_from_a_parent_counts_the_whole_lineage(tmp_path, make_agent):
     assert summary.total_steps == 4_500_000 + own["steps"] and summary.total_seconds == 5400.0 + own["seconds"]
 
 
-def test_the_champions_card_counts_its_parents_training_everywhere(tmp_path):
-    # its own run: 4,951,040 samples in 3,872.8 s; its parents' (robust3, robust2, robust,
-    # champion-2026-11, bench60): 18,255,360 samples in 14,487.3 s
+def test_a_champions_card_counts_its_parents_training_everywhere(tmp_path):
+    # the champion of 2026-12-01, shipped on as champion-2026-12. Its own run: 4,951,040 samples
+    # in 3,872.8 s; its parents' (robust3, robust2, robust, champion-2026-11, bench60):
+    # 18,255,360 samples in 14,487.3 s
     folder = tmp_path / "saves"
-    shutil.copytree(ROOT / "saves" / "champion", folder / "champion")
+    shutil.copytree(ROOT / "saves" / "champion-2026-12", folder / "champion-2026-12")
     runner = CliRunner()
     table = runner.invoke(main.cli, ["agents", "list", "--saves", str(folder)]).output
-    assert table.splitlines()[1].split()[:4] == ["champion", "1181", "23,206,400", "5.10"]
+    assert table.splitlines()[1].split()[:4] == ["champion-2026-12", "1181", "23,206,400", "5.10"]
     assert manage.LINEAGE_NOTE in table
-    shown = runner.invoke(main.cli, ["agents", "show", "champion", "--saves", str(folder)]).output
+    shown = runner.invoke(main.cli, ["agents", "show", "champion-2026-12", "--saves", str(folder)]).output
     assert "1.08 hours (1,278 samples/s) in this run" in shown
     assert ("in all       23,206,400 samples, 5.10 hours, counting the training of its parents (robust3, robust2, "
             "robust, champion-2026-11, bench60, nearest first)") in shown
-    title, _ = manage.training_curves("champion", folder)
-    assert title.startswith("champion: 23,206,400 samples in 5.10 hours in all (4,951,040 in 1.08 h in this run)")
+    title, _ = manage.training_curves("champion-2026-12", folder)
+    assert title.startswith("champion-2026-12: 23,206,400 samples in 5.10 hours in all (4,951,040 in 1.08 h in this run)")
     (menu,) = [s.detail() for s in manage.list_summaries(folder)]  # what the menu shows
     assert menu == "Elo 1181 · 5.10 h · 23.2M samples in all · 2026-12-01 · 80% vs aimbot"
     listed = json.loads(runner.invoke(main.cli, ["agents", "list", "--json", "--saves", str(folder)]).output)
@@ -189,7 +190,7 @@ def test_the_project_ships_the_champion_and_the_ladder():
     ladder = {level["name"] for level in json.loads((ROOT / "saves" / "ladder.json").read_text())["levels"]}
     assert "champion" in ladder and len(ladder) >= 4
     shipped = saves.shipped_names(ROOT / "saves")
-    assert shipped == ladder | {"champion-2026-11"}  # every level ships, and so does the champion it replaced
+    assert shipped == ladder | {"champion-2026-11", "champion-2026-12"}  # every level ships, and so do the champions it replaced
     for name in shipped:
         assert (ROOT / "saves" / name / saves.AGENT_FILE).exists()
     assert saves.is_shipped(ROOT / "saves" / "champion") and not saves.is_shipped(ROOT / "saves" / "other")
