@@ -87,5 +87,11 @@ def test_shipping_refuses_a_name_in_use_and_changes_nothing(tmp_path):
     again = CliRunner().invoke(ship, [str(run), "--keep-as", "pilot-x", "--project", str(project)])
     assert again.exit_code == 1 and "exists already" in again.output and "Traceback" not in again.output
     assert {p: p.read_bytes() for p in project.rglob("*") if p.is_file()} == after != before
+    toml = project / "pyproject.toml"
+    toml.write_text(toml.read_text().replace('"share/asteroids-duel/saves/champion" = ', '"elsewhere" = '))
+    unchanged = {p: p.read_bytes() for p in project.rglob("*") if p.is_file()}
+    unknown = CliRunner().invoke(ship, [str(run), "--keep-as", "pilot-y", "--project", str(project)])
+    assert unknown.exit_code == 1 and "installs no champion" in unknown.output
+    assert {p: p.read_bytes() for p in project.rglob("*") if p.is_file()} == unchanged
     missing = CliRunner().invoke(ship, [str(tmp_path / "nothing"), "--keep-as", "x", "--project", str(project)])
     assert missing.exit_code == 1 and "holds no agent.npz" in missing.output

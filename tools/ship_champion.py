@@ -92,21 +92,21 @@ def _add_to_gitignore(path: Path, keep: str) -> None:
         path.write_text("\n".join(lines + wanted) + "\n", encoding="utf-8")
 
 
-def _add_data_files(path: Path, keep: str) -> None:
-    """One line for KEEP after the champion's in the ``[tool.setuptools.data-files]`` table."""
-    text = path.read_text(encoding="utf-8")
+def with_data_files(text: str, keep: str) -> str:
+    """``pyproject.toml``'s ``text`` with a line for KEEP after the champion's in its data files."""
     key = f'"share/asteroids-duel/saves/{CHAMPION}" = '
     if f'"share/asteroids-duel/saves/{keep}" = ' in text:
-        return
+        return text
     lines = text.splitlines(keepends=True)
     at = [i for i, line in enumerate(lines) if line.startswith(key)]
     if not at:
-        raise saves.SaveError(f"{path} installs no champion (no line starting {key.strip()}): add KEEP's line by hand")
+        raise saves.SaveError(f"pyproject.toml installs no champion (no line starting {key.strip()}): "
+                              "add the kept champion's line by hand")
     last = at[0]  # after the champion and the champions kept before
     while last + 1 < len(lines) and lines[last + 1].startswith(f'"share/asteroids-duel/saves/{CHAMPION}-'):
         last += 1
     lines.insert(last + 1, lines[at[0]].replace(f"saves/{CHAMPION}", f"saves/{keep}"))
-    path.write_text("".join(lines), encoding="utf-8")
+    return "".join(lines)
 
 
 def ship_champion(run: Path, keep: str, project: Path = ROOT, mapping: dict[str, str] | None = None) -> None:
@@ -120,14 +120,17 @@ def ship_champion(run: Path, keep: str, project: Path = ROOT, mapping: dict[str,
         raise saves.SaveError(f"{folder / CHAMPION} holds no {saves.AGENT_FILE}: this is not the project's saves folder")
     if (folder / keep).exists():
         raise saves.SaveError(f"{folder / keep} exists already: keep today's champion under another name")
-    saves.load_agent(Path(run) / saves.AGENT_FILE)  # refuse a damaged agent before anything changes
+    # refuse a damaged agent or a project it cannot change before anything changes
+    saves.load_agent(Path(run) / saves.AGENT_FILE)
+    pyproject = Path(project) / "pyproject.toml"
+    installed = with_data_files(pyproject.read_text(encoding="utf-8"), keep)
+    listed = json.loads((folder / saves.SHIPPED_FILE).read_text(encoding="utf-8"))
     _copy_agent(folder / CHAMPION, folder / keep, keep, {})
     _copy_agent(Path(run), folder / CHAMPION, CHAMPION, mapping)
-    listed = json.loads((folder / saves.SHIPPED_FILE).read_text(encoding="utf-8"))
     listed["agents"] = sorted(set(listed["agents"]) | {keep})
     (folder / saves.SHIPPED_FILE).write_text(json.dumps(listed, indent=1) + "\n", encoding="utf-8")
     _add_to_gitignore(folder / ".gitignore", keep)
-    _add_data_files(Path(project) / "pyproject.toml", keep)
+    pyproject.write_text(installed, encoding="utf-8")
 
 
 def _mapping(pairs: tuple[str, ...]) -> dict[str, str]:
