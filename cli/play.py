@@ -58,9 +58,11 @@ def ladder_levels(saves_dir: Path | None = None) -> list[dict]:
 
 
 def menu_opponents(saves_dir: str | Path | None = None) -> list:
-    """The menu's choices, in groups: the difficulty levels (weakest first), the player's agents
-    that have been evaluated (by Elo), the bots (strongest first), and last the runs that never
+    """The menu's choices, in groups: the difficulty levels (weakest first), the other agents that
+    ship with the game (the champions before today's, by Elo), the player's agents that have been
+    evaluated (by Elo), the bots (strongest first), and last the runs that never
     got an evaluation (throwaway runs)."""
+    from agent import saves
     from game.app import Opponent
 
     folder = Path(saves_dir) if saves_dir else None
@@ -71,13 +73,16 @@ def menu_opponents(saves_dir: str | Path | None = None) -> list:
                        else level.get("description", ""), group="difficulty levels") for level in levels]
     summaries = [s for s in list_summaries(folder)
                  if s.name.lower() not in RESERVED_NAMES and s.name not in on_ladder]  # a bot's name: unplayable
-    evaluated = [Opponent(s.name, s.name, s.detail(), group="your agents") for s in summaries
+    shipped = [s for s in summaries if saves.is_shipped(saves.agent_dir(s.name, folder))]
+    past = [Opponent(s.name, s.name, s.detail(), group="past champions") for s in shipped]
+    own = [s for s in summaries if s.name not in {p.spec for p in past}]
+    evaluated = [Opponent(s.name, s.name, s.detail(), group="your agents") for s in own
                  if s.vs_aimbot is not None or s.vs_random is not None]
-    unevaluated = [Opponent(s.name, s.name, s.detail(), group="runs without an evaluation") for s in summaries
+    unevaluated = [Opponent(s.name, s.name, s.detail(), group="runs without an evaluation") for s in own
                    if s.vs_aimbot is None and s.vs_random is None]
     order = [b for b in DESCRIPTIONS if b in BOTS] + sorted(set(BOTS) - set(DESCRIPTIONS))
     bots = [Opponent(b, b, "scripted: " + DESCRIPTIONS.get(b, "a bot"), group="bots") for b in order]
-    return ladder + evaluated + bots + unevaluated
+    return ladder + past + evaluated + bots + unevaluated
 
 
 MAX_FRAMES = 10_000_000  # 46 hours at 60 frames a second: a bound that catches a typo

@@ -155,7 +155,7 @@ def test_report_of_an_imported_agent_uses_its_evaluation_history(cli, make_agent
     assert_one_sentence_error(cli("report", "blank"), "has no training log to draw")
 
 
-def test_menu_lists_the_levels_then_agents_by_elo_then_the_bots_then_unevaluated_runs(make_agent, tmp_path):
+def test_menu_lists_the_levels_then_past_champions_then_agents_by_elo_then_the_bots_then_unevaluated_runs(make_agent, tmp_path):
     import json
 
     make_agent("rival", elo=1300.0, evaluation={"aimbot": 0.6})
@@ -163,16 +163,19 @@ def test_menu_lists_the_levels_then_agents_by_elo_then_the_bots_then_unevaluated
     make_agent("cadet", elo=900.0)
     make_agent("scratch", elo=1000.0, evaluation={})  # a throwaway run: never evaluated
     make_agent("aimbot", elo=2000.0)  # an agent named like a bot could never be chosen: left out
+    make_agent("champion-1999", elo=1250.0, evaluation={"aimbot": 0.5})  # shipped, not a level
+    (tmp_path / "saves" / "shipped.json").write_text(json.dumps({"agents": ["cadet", "champion", "champion-1999"]}))
     ladder = {"levels": [{"name": "cadet", "title": "Cadet", "description": "learning to aim", "elo": 1100},
                          {"name": "champion", "title": "Champion", "description": "the best", "elo": 1700},
                          {"name": "missing", "title": "Gone", "elo": 1}]}  # no such agent: not listed
     (tmp_path / "saves" / "ladder.json").write_text(json.dumps(ladder))
     opponents = menu_opponents(str(tmp_path / "saves"))
     specs = [o.spec for o in opponents]
-    assert specs == ["cadet", "champion", "rival", "rusher", "aimbot", "sniper", "rookie", "dodger", "sprayer",
+    assert specs == ["cadet", "champion", "champion-1999", "rival", "rusher", "aimbot", "sniper", "rookie", "dodger", "sprayer",
                      "random", "circler", "spinner", "idle", "scratch"]
-    assert [o.group for o in opponents[:3]] == ["difficulty levels", "difficulty levels", "your agents"]
+    assert [o.group for o in opponents[:4]] == ["difficulty levels", "difficulty levels", "past champions",
+                                                "your agents"]
     assert opponents[0].title == "Cadet" and opponents[0].detail == "Elo 1100 · learning to aim"
-    assert opponents[2].detail == "Elo 1300 · 0.03 h · 1k samples · 2026-11-20 · 60% vs aimbot"
-    assert opponents[3].detail.startswith("scripted") and opponents[3].group == "bots"
+    assert opponents[3].detail == "Elo 1300 · 0.03 h · 1k samples · 2026-11-20 · 60% vs aimbot"
+    assert opponents[4].detail.startswith("scripted") and opponents[4].group == "bots"
     assert opponents[-1].group == "runs without an evaluation"
