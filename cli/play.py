@@ -73,9 +73,9 @@ def menu_opponents(saves_dir: str | Path | None = None) -> list:
                        else level.get("description", ""), group="difficulty levels") for level in levels]
     summaries = [s for s in list_summaries(folder)
                  if s.name.lower() not in RESERVED_NAMES and s.name not in on_ladder]  # a bot's name: unplayable
-    shipped = [s for s in summaries if saves.is_shipped(saves.agent_dir(s.name, folder))]
-    past = [Opponent(s.name, s.name, s.detail(), group="past champions") for s in shipped]
-    own = [s for s in summaries if s.name not in {p.spec for p in past}]
+    shipped = {s.name for s in summaries if saves.is_shipped(saves.agent_dir(s.name, folder))}
+    past = [Opponent(s.name, s.name, s.detail(), group="past champions") for s in summaries if s.name in shipped]
+    own = [s for s in summaries if s.name not in shipped]
     evaluated = [Opponent(s.name, s.name, s.detail(), group="your agents") for s in own
                  if s.vs_aimbot is not None or s.vs_random is not None]
     unevaluated = [Opponent(s.name, s.name, s.detail(), group="runs without an evaluation") for s in own
