@@ -2,7 +2,7 @@
 
 A maintainer's tool, not part of the installed game: it changes the project's own files.
 
-    python tools/ship_champion.py /work/runs/rs/bs5 --keep-as champion-2026-12b --rename bs3=champion-2026-12b
+    python tools/ship_champion.py /work/runs/rs/bs7 --keep-as champion-2026-12c --rename bs5=champion-2026-12c
 
 What it does, in the project (``--project``, this checkout by default):
 
