@@ -95,3 +95,23 @@ def test_shipping_refuses_a_name_in_use_and_changes_nothing(tmp_path):
     assert {p: p.read_bytes() for p in project.rglob("*") if p.is_file()} == unchanged
     missing = CliRunner().invoke(ship, [str(tmp_path / "nothing"), "--keep-as", "x", "--project", str(project)])
     assert missing.exit_code == 1 and "holds no agent.npz" in missing.output
+
+
+def test_the_shipped_report_keeps_every_evaluation_and_every_kth_update(tmp_path):
+    project, run = _project(tmp_path)
+    rows = [{"update": u, "step": 100 * u, "train_vs": {"bs3": u / 10}} for u in range(1, 11)]
+    rows[3]["eval"] = {"aimbot": 0.5}  # update 4: an evaluation, not a multiple of 3
+    rows.append({"final": True, "step": 1000})
+    saves.rewrite_metrics(run / saves.METRICS_FILE, rows)
+    result = CliRunner().invoke(ship, [str(run), "--keep-as", "champion-old", "--rename", "bs3=new-name",
+                                       "--metrics-every", "3", "--project", str(project)])
+    assert result.exit_code == 0, result.output
+    shipped = saves.read_metrics(project / "saves" / "champion" / saves.METRICS_FILE)
+    assert [r.get("update") for r in shipped] == [3, 4, 6, 9, None]
+    assert shipped[1]["eval"] == {"aimbot": 0.5} and shipped[-1] == {"final": True, "step": 1000}
+    assert all("new-name" in r["train_vs"] for r in shipped[:-1])
+    # the champion kept under a new name keeps its report as it was
+    assert saves.read_metrics(project / "saves" / "champion-old" / saves.METRICS_FILE) == [
+        {"step": 1, "train_vs": {"bs3": 0.1}}]
+    refused = CliRunner().invoke(ship, [str(run), "--keep-as", "x", "--metrics-every", "0", "--project", str(project)])
+    assert refused.exit_code == 2 and "Traceback" not in refused.output

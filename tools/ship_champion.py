@@ -8,8 +8,9 @@ What it does, in the project (``--project``, this checkout by default):
 
 1. copies ``saves/champion`` (agent file and metrics) to ``saves/KEEP``, with the name inside
    its agent file changed to KEEP;
-2. writes the run's agent as ``saves/champion`` (name ``champion``), its metrics beside it; the
-   names the run knew its opponents and parents by become the names they ship under
+2. writes the run's agent as ``saves/champion`` (name ``champion``), its metrics beside it
+   (every evaluation, the last row and every ``--metrics-every``-th update: the report file
+   stays a few MB, ``agents report`` draws the same curves); the names the run knew its opponents and parents by become the names they ship under
    (``--rename OLD=NEW``, as often as needed: the parent, the lineage, the league table, the
    ``--league-bots`` of its config and the per-opponent keys of its metrics);
 3. lists KEEP in ``saves/shipped.json`` (so it cannot be deleted or overwritten), lets git
@@ -75,14 +76,25 @@ def renamed_card(metadata: dict[str, Any], name: str, mapping: dict[str, str]) -
     return card
 
 
-def _copy_agent(source: Path, target: Path, name: str, mapping: dict[str, str]) -> None:
+def thinned(rows: list[dict[str, Any]], every: int) -> list[dict[str, Any]]:
+    """The metrics ``rows`` that ship: each evaluation and final row, the last row, every ``every``-th
+    update (and any row that counts no update); ``every`` 1 keeps them all."""
+    if every < 1:
+        raise ValueError(f"--metrics-every must be at least 1, not {every}")
+    return [row for i, row in enumerate(rows)
+            if "eval" in row or "final" in row or i == len(rows) - 1
+            or not isinstance(row.get("update"), int) or row["update"] % every == 0]
+
+
+def _copy_agent(source: Path, target: Path, name: str, mapping: dict[str, str], every: int = 1) -> None:
     params, metadata = saves.load_agent(source / saves.AGENT_FILE)
     target.mkdir(parents=True, exist_ok=True)
     saves.save_agent(target / saves.AGENT_FILE, params, renamed_card(metadata, name, mapping))
     metrics = source / saves.METRICS_FILE
     if metrics.is_file():
         saves.copy_file(metrics, target / saves.METRICS_FILE)
-        saves.rewrite_metrics(target / saves.METRICS_FILE, [renamed(r, mapping) for r in saves.read_metrics(metrics)])
+        rows = thinned(saves.read_metrics(metrics), every)
+        saves.rewrite_metrics(target / saves.METRICS_FILE, [renamed(r, mapping) for r in rows])
 
 
 def _add_to_gitignore(path: Path, keep: str) -> None:
@@ -109,9 +121,12 @@ def with_data_files(text: str, keep: str) -> str:
     return "".join(lines)
 
 
-def ship_champion(run: Path, keep: str, project: Path = ROOT, mapping: dict[str, str] | None = None) -> None:
-    """Ship the agent in folder ``run`` as ``project``'s champion; today's champion becomes ``keep``."""
+def ship_champion(run: Path, keep: str, project: Path = ROOT, mapping: dict[str, str] | None = None,
+                  metrics_every: int = 3) -> None:
+    """Ship the agent in folder ``run`` as ``project``'s champion; today's champion becomes ``keep``.
+    Of the run's metrics, every evaluation and every ``metrics_every``-th update ship."""
     mapping = dict(mapping or {})
+    thinned([], metrics_every)  # refuse a bad count before anything changes
     folder = Path(project) / "saves"
     saves.check_name(keep)
     if not (Path(run) / saves.AGENT_FILE).is_file():
@@ -126,7 +141,7 @@ def ship_champion(run: Path, keep: str, project: Path = ROOT, mapping: dict[str,
     installed = with_data_files(pyproject.read_text(encoding="utf-8"), keep)
     listed = json.loads((folder / saves.SHIPPED_FILE).read_text(encoding="utf-8"))
     _copy_agent(folder / CHAMPION, folder / keep, keep, {})
-    _copy_agent(Path(run), folder / CHAMPION, CHAMPION, mapping)
+    _copy_agent(Path(run), folder / CHAMPION, CHAMPION, mapping, metrics_every)
     listed["agents"] = sorted(set(listed["agents"]) | {keep})
     (folder / saves.SHIPPED_FILE).write_text(json.dumps(listed, indent=1) + "\n", encoding="utf-8")
     _add_to_gitignore(folder / ".gitignore", keep)
@@ -148,12 +163,14 @@ def _mapping(pairs: tuple[str, ...]) -> dict[str, str]:
 @click.option("--keep-as", "keep", required=True, help="The name today's champion ships on under.")
 @click.option("--rename", "renames", multiple=True, metavar="OLD=NEW",
               help="A name in the run's card (parent, league) and the name it ships under.")
+@click.option("--metrics-every", type=click.IntRange(min=1), default=3, show_default=True,
+              help="Of the run's metrics, ship every evaluation and every K-th update (1: all).")
 @click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=ROOT, show_default=True,
               help="The project's checkout.")
-def main(run: Path, keep: str, renames: tuple[str, ...], project: Path) -> None:
+def main(run: Path, keep: str, renames: tuple[str, ...], metrics_every: int, project: Path) -> None:
     """Ship the trained agent in folder RUN as the project's champion."""
     try:
-        ship_champion(run, keep, project, _mapping(renames))
+        ship_champion(run, keep, project, _mapping(renames), metrics_every)
     except (saves.SaveError, OSError, ValueError, KeyError) as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"shipped {run} as {CHAMPION}; the champion before it ships on as {keep}")
