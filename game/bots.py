@@ -344,6 +344,32 @@ class SprayerBot(AimBot):
         return encode(thrust, turn, me.cooldown <= 1)
 
 
+class CamperBot(AimBot):
+    """The aimbot that hides in a corner: it flies to the corner of the quarter of the arena it
+    is in, stops there and shoots from it, turning only to aim, so the enemy can come at it from
+    one side only and has to come and get it (what the first champions did, and their exploiters)."""
+
+    name = "camper"
+    corner_inset_px = 45.0  # where it parks: this far from both walls
+    arrived_px = 30.0
+
+    def act(self, world: World, player: int) -> int:
+        action = super().act(world, player)
+        me = world.ships[player]
+        if not me.alive or self._nearest_threat(world, me) is not None:
+            return action  # an asteroid coming: it gets out of the way as the aimbot does
+        rules = world.rules
+        fire, turn = action % 2 == 1, (action // 2) % 3
+        inset = self.corner_inset_px
+        cx = inset if me.x < rules.arena_width_px / 2 else rules.arena_width_px - inset
+        cy = inset if me.y < rules.arena_height_px / 2 else rules.arena_height_px - inset
+        if math.hypot(cx - me.x, cy - me.y) <= self.arrived_px:
+            return encode(THRUST_NONE, turn, fire)  # parked: drag stops it, it only aims
+        error = _wrap(math.atan2(cy - me.y, cx - me.x) - me.heading)
+        turn = TURN_RIGHT if error > 0.1 else TURN_LEFT if error < -0.1 else TURN_NONE
+        return encode(THRUST_FORWARD if abs(error) < 0.5 else THRUST_NONE, turn, fire)
+
+
 def _intercept_time(dx: float, dy: float, vx: float, vy: float, speed: float) -> float:
     """Seconds until a projectile of ``speed`` fired now meets a target at (dx, dy) moving (vx, vy).
 
@@ -373,6 +399,7 @@ BOTS = {
     "rusher": RusherBot,
     "dodger": DodgerBot,
     "sprayer": SprayerBot,
+    "camper": CamperBot,
 }
 
 DESCRIPTIONS = {  # one line about each bot (the menu shows them), strongest first
@@ -382,6 +409,7 @@ DESCRIPTIONS = {  # one line about each bot (the menu shows them), strongest fir
     "rookie": "a slower, shakier aimbot (0.35 s reaction)",
     "dodger": "the aimbot, flying across your line of fire",
     "sprayer": "the aimbot sweeping its aim and firing all the time",
+    "camper": "the aimbot hiding in a corner, shooting from there",
     "random": "holds a random action for 1.5 s",
     "circler": "flies in circles, firing all the time",
     "spinner": "turns on the spot and fires",

@@ -171,7 +171,7 @@ def test_menu_lists_the_levels_then_past_champions_then_agents_by_elo_then_the_b
     (tmp_path / "saves" / "ladder.json").write_text(json.dumps(ladder))
     opponents = menu_opponents(str(tmp_path / "saves"))
     specs = [o.spec for o in opponents]
-    assert specs == ["cadet", "champion", "champion-1999", "rival", "rusher", "aimbot", "sniper", "rookie", "dodger", "sprayer",
+    assert specs == ["cadet", "champion", "champion-1999", "rival", "rusher", "aimbot", "sniper", "rookie", "dodger", "sprayer", "camper",
                      "random", "circler", "spinner", "idle", "scratch"]
     assert [o.group for o in opponents[:4]] == ["difficulty levels", "difficulty levels", "past champions",
                                                 "your agents"]
