@@ -190,7 +190,7 @@ def test_the_project_ships_the_champion_and_the_ladder():
     ladder = {level["name"] for level in json.loads((ROOT / "saves" / "ladder.json").read_text())["levels"]}
     assert "champion" in ladder and len(ladder) >= 4
     shipped = saves.shipped_names(ROOT / "saves")
-    assert shipped == ladder | {"champion-2026-11", "champion-2026-12", "champion-2026-12b", "champion-2026-12c"}  # every level ships, and so do the champions it replaced
+    assert shipped == ladder | {"champion-2026-11", "champion-2026-12", "champion-2026-12b", "champion-2026-12c", "champion-2026-12d"}  # every level ships, and so do the champions it replaced
     for name in shipped:
         assert (ROOT / "saves" / name / saves.AGENT_FILE).exists()
     assert saves.is_shipped(ROOT / "saves" / "champion") and not saves.is_shipped(ROOT / "saves" / "other")

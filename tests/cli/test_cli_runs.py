@@ -179,7 +179,7 @@ def test_a_plain_install_finds_the_shipped_agents(tmp_path):
 
     listed = program("agents", "list")
     assert listed.returncode == 0, listed.stderr
-    assert listed.stdout.splitlines()[1].split()[:4] == ["champion", "1187", "29,473,280", "2.69"]
+    assert listed.stdout.splitlines()[1].split()[:4] == ["champion", "1085", "35,614,720", "3.10"]
     played = program("eval", "champion", "idle", "--matches", "1", "--seed", "1", "--json")
     assert played.returncode == 0 and json.loads(played.stdout)["contenders"][0]["name"] == "champion"
     refused = program("agents", "delete", "champion", "--yes")
@@ -189,4 +189,4 @@ def test_a_plain_install_finds_the_shipped_agents(tmp_path):
     assert (tmp_path / "home" / ".local" / "share" / "asteroids-duel" / "saves" / "mine" / saves.AGENT_FILE).is_file()
     table = program("agents", "list").stdout.splitlines()
     names = [line.split()[0] for line in table[1:-1]]  # the last line is the note
-    assert names[0] == "champion" and sorted(names) == ["ace", "cadet", "champion", "champion-2026-11", "champion-2026-12", "champion-2026-12b", "champion-2026-12c", "mine", "pilot"]
+    assert names[0] == "champion" and sorted(names) == ["ace", "cadet", "champion", "champion-2026-11", "champion-2026-12", "champion-2026-12b", "champion-2026-12c", "champion-2026-12d", "mine", "pilot"]
