@@ -39,6 +39,7 @@ from game.actions import (
     TURN_LEFT,
     TURN_NONE,
     TURN_RIGHT,
+    decode,
     encode,
 )
 from game.world import TAU, World
@@ -359,7 +360,7 @@ class CamperBot(AimBot):
         if not me.alive or self._nearest_threat(world, me) is not None:
             return action  # an asteroid coming: it gets out of the way as the aimbot does
         rules = world.rules
-        fire, turn = action % 2 == 1, (action // 2) % 3
+        _, turn, fire = decode(action)
         inset = self.corner_inset_px
         cx = inset if me.x < rules.arena_width_px / 2 else rules.arena_width_px - inset
         cy = inset if me.y < rules.arena_height_px / 2 else rules.arena_height_px - inset

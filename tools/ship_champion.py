@@ -10,7 +10,8 @@ What it does, in the project (``--project``, this checkout by default):
    its agent file changed to KEEP;
 2. writes the run's agent as ``saves/champion`` (name ``champion``), its metrics beside it
    (every evaluation, the last row and every ``--metrics-every``-th update: the report file
-   stays a few MB, ``agents report`` draws the same curves); the names the run knew its opponents and parents by become the names they ship under
+   stays a few MB, ``agents report`` draws the same curves); the names the run knew its
+   opponents and parents by become the names they ship under
    (``--rename OLD=NEW``, as often as needed: the parent, the lineage, the league table, the
    ``--league-bots`` of its config and the per-opponent keys of its metrics);
 3. lists KEEP in ``saves/shipped.json`` (so it cannot be deleted or overwritten), lets git
@@ -79,8 +80,6 @@ def renamed_card(metadata: dict[str, Any], name: str, mapping: dict[str, str]) -
 def thinned(rows: list[dict[str, Any]], every: int) -> list[dict[str, Any]]:
     """The metrics ``rows`` that ship: each evaluation and final row, the last row, every ``every``-th
     update (and any row that counts no update); ``every`` 1 keeps them all."""
-    if every < 1:
-        raise ValueError(f"--metrics-every must be at least 1, not {every}")
     return [row for i, row in enumerate(rows)
             if "eval" in row or "final" in row or i == len(rows) - 1
             or not isinstance(row.get("update"), int) or row["update"] % every == 0]
@@ -126,7 +125,8 @@ def ship_champion(run: Path, keep: str, project: Path = ROOT, mapping: dict[str,
     """Ship the agent in folder ``run`` as ``project``'s champion; today's champion becomes ``keep``.
     Of the run's metrics, every evaluation and every ``metrics_every``-th update ship."""
     mapping = dict(mapping or {})
-    thinned([], metrics_every)  # refuse a bad count before anything changes
+    if metrics_every < 1:  # refused before anything changes
+        raise ValueError(f"--metrics-every must be at least 1, not {metrics_every}")
     folder = Path(project) / "saves"
     saves.check_name(keep)
     if not (Path(run) / saves.AGENT_FILE).is_file():
