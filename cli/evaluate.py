@@ -15,7 +15,7 @@ import click
 
 from cli.controllers import ControllerFactory
 from cli.options import MAX_MATCHES, json_option, sample_option, saves_option, seed_option
-from game.match import Evaluation
+from game.match import Evaluation, score_margin
 INTERRUPTED_EXIT = 130  # 128 + SIGINT, as a shell reports a program stopped by Ctrl-C
 
 
@@ -75,9 +75,13 @@ def show(result: dict, as_json: bool, requested: int | None = None) -> None:
         return
     click.echo(f"{played}, seed {result['seed']}, sides swapped every match; "
                f"mean match {result['mean_match_seconds']:.1f} s, {result['timeouts']} reached the time limit")
-    click.echo(f"{'contender':<24}{'wins':>6}{'draws':>7}{'losses':>8}{'win %':>8}{'score':>7}"
+    click.echo(f"{'contender':<24}{'wins':>6}{'draws':>7}{'losses':>8}{'win %':>8}{'score':>7}{'95 %':>8}"
                f"{'  as P1 W/D/L':>15}{'  as P2 W/D/L':>15}")
     for c in result["contenders"]:
         sides = ["{wins}/{draws}/{losses}".format(**c["by_side"][s]) for s in ("player1", "player2")]
+        margin = score_margin(c["wins"], c["draws"], c["losses"])
         click.echo(f"{c['name']:<24}{c['wins']:>6}{c['draws']:>7}{c['losses']:>8}"
-                   f"{100 * c['win_rate']:>7.1f}%{c['score']:>7.3f}{sides[0]:>15}{sides[1]:>15}")
+                   f"{100 * c['win_rate']:>7.1f}%{c['score']:>7.3f}{'+-' + format(margin, '.3f'):>8}"
+                   f"{sides[0]:>15}{sides[1]:>15}")
+    click.echo("(95 %: the score +- 1.96 standard errors; another seed's series of as many matches "
+               "may well land anywhere in it)")

@@ -14,6 +14,7 @@ progress or may stop early.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Callable, TypeVar
 
@@ -98,6 +99,22 @@ def run_match(
         scores=(world.ships[0].score, world.ships[1].score),
         lives=(world.ships[0].lives, world.ships[1].lives),
     )
+
+
+def score_margin(wins: int, draws: int, losses: int) -> float:
+    """Half-width of the 95 % confidence interval of a score (wins + draws / 2) / matches.
+
+    The normal approximation: 1.96 standard errors of the mean of the per-match scores (1, 1/2 or
+    0), with the sample variance. It says how far a series of as many matches with another seed
+    may well land: 0.605 over 200 matches is 0.605 +- 0.068. 0.0 for fewer than two matches.
+    """
+    n = wins + draws + losses
+    if n < 2:
+        return 0.0
+    mean = (wins + 0.5 * draws) / n
+    squares = (wins + 0.25 * draws) / n
+    variance = max(squares - mean * mean, 0.0) * n / (n - 1)
+    return 1.96 * math.sqrt(variance / n)
 
 
 @dataclass

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from game.match import score_margin
 from main import cli
 
 
@@ -37,6 +38,14 @@ def test_eval_table_names_both_contenders(run):
     out = run("eval", "aimbot", "idle", "--matches", "2", "--seed", "1")
     assert out.exit_code == 0
     assert "aimbot" in out.output and "idle" in out.output and "100.0%" in out.output
+
+
+def test_eval_table_gives_each_score_its_95_percent_margin(run):
+    table = run("eval", "aimbot", "rookie", "--matches", "8", "--seed", "2").output
+    counts = json.loads(run("eval", "aimbot", "rookie", "--matches", "8", "--seed", "2", "--json").output)
+    for c in counts["contenders"]:
+        row = next(line for line in table.splitlines() if line.startswith(c["name"] + " "))
+        assert f"{c['score']:.3f} +-{score_margin(c['wins'], c['draws'], c['losses']):.3f}" in row
 
 
 @pytest.mark.parametrize("args, fragment", [

@@ -3,7 +3,7 @@
 import numpy as np
 
 from game.bots import BOTS
-from game.match import MatchSeries, evaluate, play_match, run_match
+from game.match import MatchSeries, evaluate, play_match, run_match, score_margin
 
 
 def test_match_i_of_a_series_has_the_seedsequence_seeds_of_seed_and_i():
@@ -33,3 +33,13 @@ def test_evaluate_plays_each_contender_on_both_sides():
         assert contender["by_side"]["player1"]["matches"] == contender["by_side"]["player2"]["matches"] == 2
     # the aimbot beats a ship that never moves from either side
     assert result["contenders"][0]["by_side"]["player2"]["wins"] >= 1
+
+
+def test_score_margin_is_1_96_standard_errors_of_the_per_match_scores():
+    for wins, draws, losses in ((120, 2, 78), (9, 0, 1), (3, 4, 5), (50, 0, 0)):
+        per_match = np.array([1.0] * wins + [0.5] * draws + [0.0] * losses)
+        reference = 1.96 * per_match.std(ddof=1) / np.sqrt(per_match.size)
+        assert np.isclose(score_margin(wins, draws, losses), reference)
+    # worked by hand: 0.605 over 200 matches; mean of squares 0.6025, variance 0.236475 * 200/199
+    assert round(score_margin(120, 2, 78), 4) == 0.0676
+    assert score_margin(1, 0, 0) == 0.0 and score_margin(0, 0, 0) == 0.0
